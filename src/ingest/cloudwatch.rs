@@ -1,0 +1,1 @@
+//! AWS CloudWatch exports of Glue job metrics.

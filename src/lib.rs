@@ -1,0 +1,10 @@
+//! Runlens core: the run model, ingest of Spark event logs, Glue CloudWatch exports and run files,
+//! analysis (the four profiles, stragglers, findings) and the shuffle/grouping simulator.
+//!
+//! Plain Rust, built and tested natively and for wasm32; the browser UI lives in `ui` (wasm32 only).
+
+pub mod error;
+pub mod ingest;
+pub mod model;
+
+pub use error::{Error, ErrorKind, Result};

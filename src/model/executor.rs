@@ -1,0 +1,32 @@
+//! Executors and the driver.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// An executor (or the driver) of a run.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Executor {
+    /// Spark executor id (`"1"`, `"driver"`).
+    pub id: String,
+    /// True for the driver.
+    #[serde(default)]
+    pub is_driver: bool,
+    /// Host the executor ran on.
+    #[serde(default)]
+    pub host: Option<String>,
+    /// Task slots (cores).
+    #[serde(default)]
+    pub cores: Option<u32>,
+    /// Memory available for execution and storage (Spark's block manager maximum), bytes.
+    #[serde(default)]
+    pub max_memory_bytes: Option<u64>,
+    /// When the executor was added, seconds from run start.
+    #[serde(default)]
+    pub added_s: Option<f64>,
+    /// When the executor was removed, seconds from run start.
+    #[serde(default)]
+    pub removed_s: Option<f64>,
+    /// Why the executor was removed.
+    #[serde(default)]
+    pub removed_reason: Option<String>,
+}

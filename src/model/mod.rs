@@ -1,0 +1,17 @@
+//! The run model: what every source produces and every view consumes.
+//!
+//! Times are seconds from the run's start (`_s`, f64), sizes are bytes (`_bytes`, u64);
+//! the absolute start is `RunMeta::start_epoch_ms`.
+
+mod executor;
+pub mod metrics;
+mod run;
+mod series;
+mod stage;
+mod task;
+
+pub use executor::Executor;
+pub use run::{MemorySource, Run, RunMeta, RunStatus, SourceFormat, RUN_FORMAT};
+pub use series::{Series, SeriesKind, SeriesSource, Unit};
+pub use stage::{Job, JobResult, Stage, StageStatus};
+pub use task::{Task, TaskStatus};

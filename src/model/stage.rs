@@ -1,0 +1,84 @@
+//! Jobs and stage attempts.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A Spark job (an action) and the stages it ran.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Job {
+    /// Spark job id.
+    pub id: u64,
+    /// Submission time, seconds from run start.
+    #[serde(default)]
+    pub submitted_s: Option<f64>,
+    /// Completion time, seconds from run start.
+    #[serde(default)]
+    pub completed_s: Option<f64>,
+    /// Stages of the job (including ones Spark skipped because their output existed).
+    #[serde(default)]
+    pub stage_ids: Vec<u64>,
+    /// How the job ended.
+    pub result: JobResult,
+    /// The failure message of a failed job.
+    #[serde(default)]
+    pub failure_reason: Option<String>,
+}
+
+/// How a job ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum JobResult {
+    /// `JobSucceeded`.
+    Succeeded,
+    /// `JobFailed`.
+    Failed,
+    /// No end event seen.
+    #[default]
+    Running,
+}
+
+/// One attempt of a stage.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Stage {
+    /// Spark stage id.
+    pub id: u64,
+    /// Attempt number (0 for the first).
+    #[serde(default)]
+    pub attempt: u32,
+    /// Stage name (usually the call site).
+    #[serde(default)]
+    pub name: String,
+    /// Number of tasks (partitions) in the stage.
+    #[serde(default)]
+    pub num_tasks: u64,
+    /// Parent stage ids.
+    #[serde(default)]
+    pub parent_ids: Vec<u64>,
+    /// The job that submitted it.
+    #[serde(default)]
+    pub job_id: Option<u64>,
+    /// Submission time, seconds from run start.
+    #[serde(default)]
+    pub submitted_s: Option<f64>,
+    /// Completion time, seconds from run start.
+    #[serde(default)]
+    pub completed_s: Option<f64>,
+    /// How the attempt ended.
+    pub status: StageStatus,
+    /// Why the attempt failed.
+    #[serde(default)]
+    pub failure_reason: Option<String>,
+}
+
+/// How a stage attempt ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum StageStatus {
+    /// Completed without failure.
+    Complete,
+    /// Completed with a failure reason.
+    Failed,
+    /// Submitted and never completed.
+    #[default]
+    Active,
+}

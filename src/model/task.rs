@@ -1,0 +1,126 @@
+//! Task attempts and their metrics.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// One task attempt.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Task {
+    /// Spark task id (unique within the application).
+    pub id: u64,
+    /// Stage id.
+    pub stage_id: u64,
+    /// Stage attempt.
+    #[serde(default)]
+    pub stage_attempt: u32,
+    /// Index of the task within its stage (the partition it computes).
+    #[serde(default)]
+    pub index: u64,
+    /// Attempt number of this task.
+    #[serde(default)]
+    pub attempt: u32,
+    /// Executor that ran it.
+    pub executor_id: String,
+    /// Launch time, seconds from run start.
+    pub launch_s: f64,
+    /// Finish time, seconds from run start (none while running).
+    #[serde(default)]
+    pub finish_s: Option<f64>,
+    /// How the attempt ended.
+    pub status: TaskStatus,
+    /// Why the attempt failed or was killed.
+    #[serde(default)]
+    pub failure_reason: Option<String>,
+    /// A speculative copy.
+    #[serde(default)]
+    pub speculative: bool,
+    /// Bytes read from the input source.
+    #[serde(default)]
+    pub input_bytes: u64,
+    /// Records read from the input source.
+    #[serde(default)]
+    pub input_records: u64,
+    /// Bytes written to the output.
+    #[serde(default)]
+    pub output_bytes: u64,
+    /// Records written to the output.
+    #[serde(default)]
+    pub output_records: u64,
+    /// Shuffle bytes read from this executor's own blocks.
+    #[serde(default)]
+    pub shuffle_read_local_bytes: u64,
+    /// Shuffle bytes fetched from other executors.
+    #[serde(default)]
+    pub shuffle_read_remote_bytes: u64,
+    /// Shuffle records read.
+    #[serde(default)]
+    pub shuffle_read_records: u64,
+    /// Time spent waiting for shuffle fetches, seconds.
+    #[serde(default)]
+    pub shuffle_fetch_wait_s: f64,
+    /// Shuffle bytes written.
+    #[serde(default)]
+    pub shuffle_write_bytes: u64,
+    /// Shuffle records written.
+    #[serde(default)]
+    pub shuffle_write_records: u64,
+    /// Time spent writing shuffle files, seconds.
+    #[serde(default)]
+    pub shuffle_write_time_s: f64,
+    /// Deserialized size of data spilled from memory.
+    #[serde(default)]
+    pub memory_spill_bytes: u64,
+    /// Serialized size of spilled data on disk.
+    #[serde(default)]
+    pub disk_spill_bytes: u64,
+    /// Peak execution memory (sort/aggregation/join buffers).
+    #[serde(default)]
+    pub peak_execution_memory_bytes: u64,
+    /// Time the executor spent running the task, seconds.
+    #[serde(default)]
+    pub run_time_s: f64,
+    /// CPU time of the task, seconds.
+    #[serde(default)]
+    pub cpu_time_s: f64,
+    /// JVM garbage-collection time during the task, seconds.
+    #[serde(default)]
+    pub gc_time_s: f64,
+    /// Time to deserialize the task, seconds.
+    #[serde(default)]
+    pub deserialize_time_s: f64,
+    /// Size of the result sent back to the driver.
+    #[serde(default)]
+    pub result_size_bytes: u64,
+}
+
+/// How a task attempt ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum TaskStatus {
+    /// `Success`.
+    Success,
+    /// Any failure reason other than a kill.
+    Failed,
+    /// `TaskKilled` (e.g. a losing speculative copy).
+    Killed,
+    /// Started, no end seen.
+    #[default]
+    Running,
+}
+
+impl Task {
+    /// Wall time of the attempt, seconds (0 while running).
+    pub fn duration_s(&self) -> f64 {
+        self.finish_s.map_or(0.0, |f| (f - self.launch_s).max(0.0))
+    }
+
+    /// Shuffle bytes read, local plus remote.
+    pub fn shuffle_read_bytes(&self) -> u64 {
+        self.shuffle_read_local_bytes + self.shuffle_read_remote_bytes
+    }
+
+    /// True once an end event was seen.
+    pub fn ended(&self) -> bool {
+        self.status != TaskStatus::Running
+    }
+}
