@@ -3,8 +3,13 @@
 //!
 //! Plain Rust, built and tested natively and for wasm32; the browser UI lives in `ui` (wasm32 only).
 
+pub mod analysis;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
 pub mod error;
 pub mod ingest;
 pub mod model;
+#[cfg(target_arch = "wasm32")]
+pub mod ui;
 
 pub use error::{Error, ErrorKind, Result};

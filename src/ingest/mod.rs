@@ -3,3 +3,9 @@
 pub mod cloudwatch;
 pub mod decompress;
 pub mod event_log;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod fs;
+pub mod pipeline;
+pub mod run_file;
+
+pub use pipeline::{ingest_bytes, Ingestor, Loaded};

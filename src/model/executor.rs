@@ -1,5 +1,7 @@
 //! Executors and the driver.
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -29,4 +31,7 @@ pub struct Executor {
     /// Why the executor was removed.
     #[serde(default)]
     pub removed_reason: Option<String>,
+    /// Peak of each executor metric Spark logged for it (`JVMHeapMemory`, `ProcessTreeJVMRSSMemory`, …).
+    #[serde(default)]
+    pub peak_metrics: BTreeMap<String, u64>,
 }

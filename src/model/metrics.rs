@@ -19,7 +19,8 @@ pub const BYTES_READ: &str = "glue.driver.aggregate.bytesRead";
 /// Records read (delta).
 pub const RECORDS_READ: &str = "glue.driver.aggregate.recordsRead";
 /// Active executors (gauge).
-pub const NUM_ALL_EXECUTORS: &str = "glue.driver.ExecutorAllocationManager.executors.numberAllExecutors";
+pub const NUM_ALL_EXECUTORS: &str =
+    "glue.driver.ExecutorAllocationManager.executors.numberAllExecutors";
 /// Executors needed to run the pending and running tasks (gauge).
 pub const NUM_MAX_NEEDED_EXECUTORS: &str =
     "glue.driver.ExecutorAllocationManager.executors.numberMaxNeededExecutors";

@@ -4,14 +4,16 @@
 //! the absolute start is `RunMeta::start_epoch_ms`.
 
 mod executor;
+pub mod glue;
 pub mod metrics;
 mod run;
 mod series;
 mod stage;
 mod task;
+pub mod units;
 
 pub use executor::Executor;
 pub use run::{MemorySource, Run, RunMeta, RunStatus, SourceFormat, RUN_FORMAT};
 pub use series::{Series, SeriesKind, SeriesSource, Unit};
-pub use stage::{Job, JobResult, Stage, StageStatus};
+pub use stage::{Job, JobResult, SqlExecution, Stage, StageRdd, StageStatus};
 pub use task::{Task, TaskStatus};

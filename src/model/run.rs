@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Executor, Job, Series, Stage, Task};
+use super::{Executor, Job, Series, SqlExecution, Stage, Task};
 
 /// The `format` tag of a run file.
 pub const RUN_FORMAT: &str = "runlens/run@1";
@@ -14,6 +14,7 @@ pub const RUN_FORMAT: &str = "runlens/run@1";
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Run {
     /// Always `runlens/run@1`.
+    #[schemars(extend("const" = "runlens/run@1"))]
     pub format: String,
     /// Who, what, when and how it ended.
     pub meta: RunMeta,
@@ -29,6 +30,9 @@ pub struct Run {
     /// Task attempts (empty when the source has no task data, e.g. CloudWatch).
     #[serde(default)]
     pub tasks: Vec<Task>,
+    /// Spark SQL executions (queries).
+    #[serde(default)]
+    pub sql: Vec<SqlExecution>,
     /// Metric time series keyed by AWS Glue CloudWatch metric names.
     #[serde(default)]
     pub series: Vec<Series>,

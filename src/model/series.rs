@@ -70,7 +70,12 @@ pub enum SeriesSource {
 
 impl Series {
     /// An empty series.
-    pub fn new(metric: impl Into<String>, kind: SeriesKind, unit: Unit, source: SeriesSource) -> Series {
+    pub fn new(
+        metric: impl Into<String>,
+        kind: SeriesKind,
+        unit: Unit,
+        source: SeriesSource,
+    ) -> Series {
         Series {
             metric: metric.into(),
             kind,
@@ -110,7 +115,10 @@ impl Series {
 
     /// Largest value, if any.
     pub fn max(&self) -> Option<f64> {
-        self.values.iter().copied().fold(None, |m, v| Some(m.map_or(v, |m: f64| m.max(v))))
+        self.values
+            .iter()
+            .copied()
+            .fold(None, |m, v| Some(m.map_or(v, |m: f64| m.max(v))))
     }
 
     /// Sorts points by time (stable, so equal times keep their order).

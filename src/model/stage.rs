@@ -1,5 +1,7 @@
 //! Jobs and stage attempts.
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +21,9 @@ pub struct Job {
     pub stage_ids: Vec<u64>,
     /// How the job ended.
     pub result: JobResult,
+    /// The job's description (`spark.job.description`), e.g. Spark's file-listing jobs.
+    #[serde(default)]
+    pub description: Option<String>,
     /// The failure message of a failed job.
     #[serde(default)]
     pub failure_reason: Option<String>,
@@ -68,6 +73,28 @@ pub struct Stage {
     /// Why the attempt failed.
     #[serde(default)]
     pub failure_reason: Option<String>,
+    /// The RDDs the stage computes, as Spark lists them (plan operators such as `Coalesce`, `Exchange`).
+    #[serde(default)]
+    pub rdds: Vec<StageRdd>,
+    /// Per-metric peak over executors of Spark's stage executor metrics (`JVMHeapMemory`, …), bytes or counts.
+    #[serde(default)]
+    pub peak_executor_metrics: BTreeMap<String, u64>,
+}
+
+/// One RDD of a stage.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct StageRdd {
+    /// RDD id.
+    pub id: u64,
+    /// RDD class name (`FileScanRDD`, `CoalescedRDD`, `ShuffledRowRDD`, …).
+    #[serde(default)]
+    pub name: String,
+    /// The operator that created it (`Scan json`, `Coalesce`, `Exchange`, …).
+    #[serde(default)]
+    pub operation: Option<String>,
+    /// Number of partitions.
+    #[serde(default)]
+    pub partitions: u64,
 }
 
 /// How a stage attempt ended.
@@ -81,4 +108,23 @@ pub enum StageStatus {
     /// Submitted and never completed.
     #[default]
     Active,
+}
+
+/// A Spark SQL execution (one query or command).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SqlExecution {
+    /// Execution id.
+    pub id: u64,
+    /// Description (the action's call site or the SQL text).
+    #[serde(default)]
+    pub description: String,
+    /// Start, seconds from run start.
+    #[serde(default)]
+    pub start_s: Option<f64>,
+    /// End, seconds from run start.
+    #[serde(default)]
+    pub end_s: Option<f64>,
+    /// The error that ended it, if it failed.
+    #[serde(default)]
+    pub error: Option<String>,
 }

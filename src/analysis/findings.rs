@@ -1,0 +1,348 @@
+//! Findings a user acts on: small input files, spill, failures, disk pressure, idle executors, cost.
+
+use super::straggler::Straggler;
+use super::summary::{Cost, Totals};
+use crate::model::units::{format_bytes, format_duration};
+use crate::model::{glue, metrics, Run, StageStatus, TaskStatus};
+
+/// How much a finding matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Costs time or money.
+    Warning,
+    /// Fails the job or will.
+    Critical,
+}
+
+impl Severity {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// One finding.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    /// Kebab-case kind: `straggler`, `small-files`, `spill`, `failed-tasks`, `failed-stages`,
+    /// `disk-pressure`, `idle-executors`, `cost`.
+    pub kind: &'static str,
+    /// How much it matters.
+    pub severity: Severity,
+    /// One line.
+    pub title: String,
+    /// The numbers behind it.
+    pub detail: String,
+    /// What to try.
+    pub advice: Option<String>,
+}
+
+/// Input files per task below which files count as small, bytes.
+const SMALL_FILE_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
+/// Idle share of executor time from which it is reported.
+const IDLE_SHARE_MIN: f64 = 0.3;
+/// Share of a worker's disk from which shuffle + spill is disk pressure.
+const DISK_SHARE_MIN: f64 = 0.8;
+
+/// All findings of a run, most severe first.
+pub fn findings(
+    run: &Run,
+    totals: &Totals,
+    straggler: Option<&Straggler>,
+    cost: &Cost,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let Some(s) = straggler {
+        out.push(Finding {
+            kind: "straggler",
+            severity: Severity::Warning,
+            title: format!(
+                "Executor {} is a straggler ({})",
+                s.executor,
+                s.cause.as_str()
+            ),
+            detail: format!(
+                "{} It cost about {}.",
+                s.explanation,
+                format_duration(s.excess_s)
+            ),
+            advice: Some(s.advice.clone()),
+        });
+    }
+    small_files(run, totals, &mut out);
+    spill(run, totals, &mut out);
+    failures(run, totals, &mut out);
+    disk_pressure(run, &mut out);
+    idle(run, totals, &mut out);
+    out.push(Finding {
+        kind: "cost",
+        severity: Severity::Info,
+        title: format!("{:.2} DPU-hours, ${:.2}", cost.dpu_hours, cost.usd),
+        detail: format!(
+            "{} at ${:.2} per DPU-hour.",
+            cost.basis, cost.price_per_dpu_hour
+        ),
+        advice: None,
+    });
+    out.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    out
+}
+
+/// Spark lists more than `spark.sql.sources.parallelPartitionDiscovery.threshold` (32) input paths
+/// with a job described as "Listing leaf files and directories for N paths".
+fn listed_paths(run: &Run) -> Option<u64> {
+    run.jobs
+        .iter()
+        .filter_map(|j| j.description.as_deref())
+        .filter_map(|d| {
+            let rest = d.split("Listing leaf files and directories for ").nth(1)?;
+            rest.split_whitespace()
+                .next()?
+                .replace(',', "")
+                .parse::<u64>()
+                .ok()
+        })
+        .max()
+}
+
+fn small_files(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
+    let input = totals.input_bytes.unwrap_or(0) as f64;
+    if let Some(n) = listed_paths(run) {
+        let per = input / n as f64;
+        if n >= 100 && per < SMALL_FILE_BYTES {
+            out.push(Finding {
+                kind: "small-files",
+                severity: Severity::Warning,
+                title: format!("{n} small input files"),
+                detail: format!(
+                    "Spark listed {n} input paths with a job of its own; {} read in all, about {} per file.",
+                    format_bytes(input),
+                    format_bytes(per)
+                ),
+                advice: Some("Read fewer, larger files: Glue grouping ('groupFiles': 'inPartition', 'groupSize'), or raise spark.sql.files.maxPartitionBytes / lower spark.sql.files.openCostInBytes so Spark packs small files into fewer tasks; compact the input upstream.".into()),
+            });
+            return;
+        }
+    }
+    // Read stages with many tiny partitions.
+    for st in &run.stages {
+        let tasks: Vec<_> = run
+            .tasks
+            .iter()
+            .filter(|t| t.stage_id == st.id && t.stage_attempt == st.attempt && t.input_bytes > 0)
+            .collect();
+        if tasks.len() < 200 {
+            continue;
+        }
+        let per = tasks.iter().map(|t| t.input_bytes as f64).sum::<f64>() / tasks.len() as f64;
+        if per < 1024.0 * 1024.0 {
+            out.push(Finding {
+                kind: "small-files",
+                severity: Severity::Warning,
+                title: format!("Stage {} reads {} tiny partitions", st.id, tasks.len()),
+                detail: format!("{} tasks read {} each on average.", tasks.len(), format_bytes(per)),
+                advice: Some("Pack small files into larger partitions (spark.sql.files.maxPartitionBytes, Glue groupFiles).".into()),
+            });
+            return;
+        }
+    }
+}
+
+fn spill(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
+    let disk = totals.disk_spill_bytes.unwrap_or(0);
+    let mem = totals.memory_spill_bytes.unwrap_or(0);
+    if disk == 0 && mem == 0 {
+        return;
+    }
+    let mut per_stage: Vec<(u64, u64)> = Vec::new();
+    for t in &run.tasks {
+        if t.disk_spill_bytes > 0 {
+            match per_stage.iter_mut().find(|p| p.0 == t.stage_id) {
+                Some(p) => p.1 += t.disk_spill_bytes,
+                None => per_stage.push((t.stage_id, t.disk_spill_bytes)),
+            }
+        }
+    }
+    per_stage.sort_by_key(|p| std::cmp::Reverse(p.1));
+    let stages: Vec<String> = per_stage
+        .iter()
+        .take(3)
+        .map(|(s, b)| format!("stage {s}: {}", format_bytes(*b as f64)))
+        .collect();
+    out.push(Finding {
+        kind: "spill",
+        severity: Severity::Warning,
+        title: format!("{} spilled to disk", format_bytes(disk as f64)),
+        detail: format!(
+            "{} of deserialized data did not fit in execution memory and was written to disk as {}{}.",
+            format_bytes(mem as f64),
+            format_bytes(disk as f64),
+            if stages.is_empty() { String::new() } else { format!(" ({})", stages.join(", ")) }
+        ),
+        advice: Some("More memory per task (bigger workers, fewer cores per executor) or smaller partitions (more spark.sql.shuffle.partitions, AQE advisory partition size).".into()),
+    });
+}
+
+fn failures(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
+    let failed = totals.failed_tasks.unwrap_or(0);
+    if failed > 0 {
+        let mut reasons: Vec<(String, u64)> = Vec::new();
+        for t in run.tasks.iter().filter(|t| t.status == TaskStatus::Failed) {
+            let r = t.failure_reason.clone().unwrap_or_else(|| "unknown".into());
+            let key: String = r.lines().next().unwrap_or("").chars().take(160).collect();
+            match reasons.iter_mut().find(|x| x.0 == key) {
+                Some(x) => x.1 += 1,
+                None => reasons.push((key, 1)),
+            }
+        }
+        reasons.sort_by_key(|r| std::cmp::Reverse(r.1));
+        let detail = if reasons.is_empty() {
+            format!("{failed} task attempts failed.")
+        } else {
+            reasons
+                .iter()
+                .take(3)
+                .map(|(r, n)| format!("{n} × {r}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        out.push(Finding {
+            kind: "failed-tasks",
+            severity: if run.meta.status == crate::model::RunStatus::Failed {
+                Severity::Critical
+            } else {
+                Severity::Warning
+            },
+            title: format!("{failed} failed task attempts"),
+            detail,
+            advice: None,
+        });
+    }
+    let failed_stages: Vec<_> = run
+        .stages
+        .iter()
+        .filter(|s| s.status == StageStatus::Failed)
+        .collect();
+    if !failed_stages.is_empty() {
+        let first = failed_stages[0];
+        out.push(Finding {
+            kind: "failed-stages",
+            severity: Severity::Critical,
+            title: format!("{} failed stage attempts", failed_stages.len()),
+            detail: format!(
+                "Stage {} attempt {}: {}",
+                first.id,
+                first.attempt,
+                first
+                    .failure_reason
+                    .as_deref()
+                    .unwrap_or("no reason given")
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+            ),
+            advice: None,
+        });
+    }
+}
+
+fn disk_pressure(run: &Run, out: &mut Vec<Finding>) {
+    let no_space = run
+        .tasks
+        .iter()
+        .filter_map(|t| t.failure_reason.as_deref())
+        .chain(
+            run.stages
+                .iter()
+                .filter_map(|s| s.failure_reason.as_deref()),
+        )
+        .chain(run.meta.error.as_deref())
+        .any(|r| r.contains("No space left on device"));
+    let disk = run
+        .meta
+        .worker_type
+        .as_deref()
+        .and_then(glue::worker_type)
+        .map(|w| w.disk_bytes);
+    // Per executor: shuffle files written plus spill, which share the local disk.
+    let mut worst: Option<(String, u64)> = None;
+    for e in run.worker_executors() {
+        let used: u64 = run
+            .tasks
+            .iter()
+            .filter(|t| t.executor_id == e.id)
+            .map(|t| t.shuffle_write_bytes + t.disk_spill_bytes)
+            .sum();
+        if worst.as_ref().is_none_or(|w| used > w.1) {
+            worst = Some((e.id.clone(), used));
+        }
+    }
+    let cw_disk_mb = run
+        .series(metrics::DISK_SPACE_USED_MB)
+        .and_then(|s| s.max());
+    let pressure = match (disk, &worst) {
+        (Some(d), Some((_, used))) => *used as f64 >= DISK_SHARE_MIN * d as f64,
+        _ => false,
+    } || matches!((disk, cw_disk_mb), (Some(d), Some(mb)) if mb * 1048576.0 >= DISK_SHARE_MIN * d as f64);
+    if !(no_space || pressure) {
+        return;
+    }
+    let detail = match (&worst, disk) {
+        (Some((id, used)), Some(d)) => format!(
+            "Executor {id} wrote {} of shuffle files and spill to its local disk ({} per worker).",
+            format_bytes(*used as f64),
+            format_bytes(d as f64)
+        ),
+        (Some((id, used)), None) => format!(
+            "Executor {id} wrote {} of shuffle files and spill to its local disk.",
+            format_bytes(*used as f64)
+        ),
+        _ => "Local disk filled with shuffle files and spill.".to_string(),
+    };
+    out.push(Finding {
+        kind: "disk-pressure",
+        severity: if no_space { Severity::Critical } else { Severity::Warning },
+        title: if no_space { "No space left on device".into() } else { "Local disks nearly full".into() },
+        detail,
+        advice: Some("Write shuffle (and spill) to S3 (Glue: --write-shuffle-files-to-s3 true, --write-shuffle-spills-to-s3 true), use workers with more disk, or reduce spill.".into()),
+    });
+}
+
+fn idle(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
+    if run.tasks.is_empty() || totals.executor_hours <= 0.0 {
+        return;
+    }
+    let slot_hours: f64 = run
+        .worker_executors()
+        .map(|e| {
+            let life =
+                (e.removed_s.unwrap_or(run.meta.duration_s) - e.added_s.unwrap_or(0.0)).max(0.0);
+            life * e.cores.unwrap_or(1).max(1) as f64
+        })
+        .sum::<f64>()
+        / 3600.0;
+    let busy_hours: f64 = run.tasks.iter().map(|t| t.duration_s()).sum::<f64>() / 3600.0;
+    if slot_hours <= 0.0 {
+        return;
+    }
+    let idle_share = (1.0 - busy_hours / slot_hours).clamp(0.0, 1.0);
+    if idle_share < IDLE_SHARE_MIN {
+        return;
+    }
+    out.push(Finding {
+        kind: "idle-executors",
+        severity: Severity::Info,
+        title: format!("{:.0}% of executor time idle", idle_share * 100.0),
+        detail: format!(
+            "Executors were alive for {:.2} slot-hours and ran tasks for {:.2}.",
+            slot_hours, busy_hours
+        ),
+        advice: Some("Idle slots are paid for: enable dynamic allocation (spark.dynamicAllocation.enabled) with a short executorIdleTimeout, use fewer workers, or give the job more parallelism.".into()),
+    });
+}

@@ -1,0 +1,670 @@
+//! The four profile views of AWS Glue job profiling as chart-ready series, from any source:
+//! measured series where the run has them (CloudWatch, executor metrics), derived from tasks
+//! otherwise, at a chosen period.
+
+use std::collections::BTreeMap;
+
+use super::timeline::{period_count, spread, task_span};
+use crate::model::{metrics, MemorySource, Run, Series, SeriesKind, StageStatus};
+
+/// One of the four views.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum View {
+    /// ETL data movement: bytes read and written.
+    Etl,
+    /// Data shuffle across executors.
+    Shuffle,
+    /// Job execution: executors, tasks, stages.
+    Execution,
+    /// Memory profile: JVM heap per executor.
+    Memory,
+}
+
+impl View {
+    /// All views in display order.
+    pub const ALL: [View; 4] = [View::Etl, View::Shuffle, View::Execution, View::Memory];
+
+    /// The short name used in URLs and `data-view`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            View::Etl => "etl",
+            View::Shuffle => "shuffle",
+            View::Execution => "execution",
+            View::Memory => "memory",
+        }
+    }
+
+    /// The title AWS Glue uses.
+    pub fn title(self) -> &'static str {
+        match self {
+            View::Etl => "ETL data movement",
+            View::Shuffle => "Data shuffle across executors",
+            View::Execution => "Job execution",
+            View::Memory => "Memory profile",
+        }
+    }
+}
+
+/// Unit of a profile's values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueUnit {
+    /// Bytes per second.
+    BytesPerSecond,
+    /// Bytes.
+    Bytes,
+    /// A count (executors, tasks).
+    Count,
+}
+
+/// How a line is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineKind {
+    /// Straight segments between points.
+    Line,
+    /// Holds each value until the next point.
+    Step,
+}
+
+/// One line of a profile.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    /// Stable key (a Glue metric name or `<metric>/<executor>`).
+    pub key: String,
+    /// Legend text.
+    pub label: String,
+    /// The executor the line belongs to, for highlighting.
+    pub executor: Option<String>,
+    /// How to draw it.
+    pub kind: LineKind,
+    /// (seconds from run start, value).
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A stage's time span (job execution view).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Span {
+    /// Stage id.
+    pub stage: u64,
+    /// Stage attempt.
+    pub attempt: u32,
+    /// Start, seconds.
+    pub start_s: f64,
+    /// End, seconds.
+    pub end_s: f64,
+    /// The attempt failed.
+    pub failed: bool,
+    /// Number of tasks.
+    pub tasks: u64,
+}
+
+/// One view's data for one run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Profile {
+    /// Which view.
+    pub view: View,
+    /// Unit of the values.
+    pub unit: ValueUnit,
+    /// Period the task-derived series were binned at, seconds.
+    pub period_s: f64,
+    /// Lines.
+    pub lines: Vec<Line>,
+    /// Stage spans (job execution view).
+    pub spans: Vec<Span>,
+    /// What the data is and where it comes from (or why it is empty).
+    pub note: String,
+}
+
+impl Profile {
+    /// Largest value over all lines (0 when empty).
+    pub fn max_value(&self) -> f64 {
+        self.lines
+            .iter()
+            .flat_map(|l| l.points.iter().map(|p| p.1))
+            .fold(0.0, f64::max)
+    }
+}
+
+/// Glue reports every 30 s; shorter runs get a finer period so they have at least ~60 points.
+pub fn default_period_s(duration_s: f64) -> f64 {
+    const STEPS: [f64; 9] = [0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 300.0];
+    let want = duration_s / 60.0;
+    let mut p = STEPS[0];
+    for s in STEPS {
+        if s <= want {
+            p = s;
+        }
+    }
+    if duration_s > 6.0 * 3600.0 {
+        p.max(60.0)
+    } else {
+        p.min(30.0)
+    }
+}
+
+/// All four profiles of a run at `period_s`.
+pub fn profiles(run: &Run, period_s: f64) -> Vec<Profile> {
+    View::ALL
+        .iter()
+        .map(|v| profile(run, *v, period_s))
+        .collect()
+}
+
+/// Most periods a profile is binned into; longer runs get a coarser period.
+pub const MAX_PERIODS: f64 = 20_000.0;
+
+/// One profile of a run at `period_s` (0: the default period for its duration).
+pub fn profile(run: &Run, view: View, period_s: f64) -> Profile {
+    let period_s = if period_s > 0.0 {
+        period_s
+    } else {
+        default_period_s(run.meta.duration_s)
+    };
+    let period_s = period_s.max(run.meta.duration_s / MAX_PERIODS);
+    match view {
+        View::Etl => etl(run, period_s),
+        View::Shuffle => shuffle(run, period_s),
+        View::Execution => execution(run, period_s),
+        View::Memory => memory(run, period_s),
+    }
+}
+
+fn bins_of(run: &Run, period_s: f64) -> Vec<f64> {
+    vec![0.0; period_count(run.meta.duration_s.max(period_s), period_s)]
+}
+
+/// Per-period amounts as a rate line: one point at the middle of each period.
+fn rate_points(bins: &[f64], period_s: f64) -> Vec<(f64, f64)> {
+    bins.iter()
+        .enumerate()
+        .map(|(i, v)| ((i as f64 + 0.5) * period_s, v / period_s))
+        .collect()
+}
+
+/// A measured delta series as a rate: value / period at the middle of its period.
+fn delta_rate(s: &Series) -> Vec<(f64, f64)> {
+    let period = s
+        .period_s
+        .filter(|p| *p > 0.0)
+        .unwrap_or_else(|| median_gap(&s.t_s));
+    s.points()
+        .map(|(t, v)| ((t - period / 2.0).max(0.0), v / period))
+        .collect()
+}
+
+fn median_gap(t: &[f64]) -> f64 {
+    let mut gaps: Vec<f64> = t
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|g| *g > 0.0)
+        .collect();
+    super::timeline::median(&mut gaps).unwrap_or(30.0)
+}
+
+fn line(
+    key: &str,
+    label: &str,
+    executor: Option<&str>,
+    kind: LineKind,
+    points: Vec<(f64, f64)>,
+) -> Line {
+    Line {
+        key: key.to_string(),
+        label: label.to_string(),
+        executor: executor.map(str::to_string),
+        kind,
+        points,
+    }
+}
+
+fn task_bins(run: &Run, period_s: f64, f: impl Fn(&crate::model::Task) -> u64) -> Vec<f64> {
+    let mut bins = bins_of(run, period_s);
+    for t in &run.tasks {
+        let amount = f(t);
+        if amount > 0 {
+            let (a, b) = task_span(t, run.meta.duration_s);
+            spread(&mut bins, period_s, a, b, amount as f64);
+        }
+    }
+    bins
+}
+
+fn etl(run: &Run, period_s: f64) -> Profile {
+    let read = run
+        .series(metrics::S3_READ_BYTES)
+        .or_else(|| run.series(metrics::BYTES_READ));
+    let write = run.series(metrics::S3_WRITE_BYTES);
+    if !run.tasks.is_empty() {
+        let r = task_bins(run, period_s, |t| t.input_bytes);
+        let w = task_bins(run, period_s, |t| t.output_bytes);
+        return Profile {
+            view: View::Etl,
+            unit: ValueUnit::BytesPerSecond,
+            period_s,
+            lines: vec![
+                line(
+                    metrics::S3_READ_BYTES,
+                    "bytes read",
+                    None,
+                    LineKind::Step,
+                    rate_points(&r, period_s),
+                ),
+                line(
+                    metrics::S3_WRITE_BYTES,
+                    "bytes written",
+                    None,
+                    LineKind::Step,
+                    rate_points(&w, period_s),
+                ),
+            ],
+            spans: Vec::new(),
+            note: format!(
+                "Task input and output bytes, spread over each task's run time, per {period_s} s."
+            ),
+        };
+    }
+    let mut lines = Vec::new();
+    if let Some(s) = read {
+        lines.push(line(
+            &s.metric,
+            "bytes read",
+            None,
+            LineKind::Step,
+            delta_rate(s),
+        ));
+    }
+    if let Some(s) = write {
+        lines.push(line(
+            &s.metric,
+            "bytes written",
+            None,
+            LineKind::Step,
+            delta_rate(s),
+        ));
+    }
+    let note = if lines.is_empty() {
+        "The input has no read or write metrics.".into()
+    } else {
+        "Measured by Glue (glue.ALL.s3.filesystem.*), per reporting period.".into()
+    };
+    Profile {
+        view: View::Etl,
+        unit: ValueUnit::BytesPerSecond,
+        period_s,
+        lines,
+        spans: Vec::new(),
+        note,
+    }
+}
+
+fn shuffle(run: &Run, period_s: f64) -> Profile {
+    if !run.tasks.is_empty() {
+        let w = task_bins(run, period_s, |t| t.shuffle_write_bytes);
+        let r = task_bins(run, period_s, |t| t.shuffle_read_bytes());
+        let mut lines = vec![
+            line(
+                metrics::SHUFFLE_BYTES_WRITTEN,
+                "shuffle written",
+                None,
+                LineKind::Step,
+                rate_points(&w, period_s),
+            ),
+            line(
+                metrics::SHUFFLE_LOCAL_BYTES_READ,
+                "shuffle read",
+                None,
+                LineKind::Step,
+                rate_points(&r, period_s),
+            ),
+        ];
+        let total: f64 = w.iter().chain(r.iter()).sum();
+        if total > 0.0 {
+            for e in run
+                .executors
+                .iter()
+                .filter(|e| run.tasks.iter().any(|t| t.executor_id == e.id))
+            {
+                let mut bins = bins_of(run, period_s);
+                for t in run.tasks.iter().filter(|t| t.executor_id == e.id) {
+                    let amount = t.shuffle_write_bytes + t.shuffle_read_bytes();
+                    if amount > 0 {
+                        let (a, b) = task_span(t, run.meta.duration_s);
+                        spread(&mut bins, period_s, a, b, amount as f64);
+                    }
+                }
+                lines.push(line(
+                    &format!("shuffle/{}", e.id),
+                    &format!("executor {}", e.id),
+                    Some(&e.id),
+                    LineKind::Step,
+                    rate_points(&bins, period_s),
+                ));
+            }
+        }
+        return Profile {
+            view: View::Shuffle,
+            unit: ValueUnit::BytesPerSecond,
+            period_s,
+            lines,
+            spans: Vec::new(),
+            note: if total > 0.0 {
+                format!("Shuffle bytes written and read (local + remote), all executors and per executor, per {period_s} s.")
+            } else {
+                "No shuffle: no task wrote or read shuffle data.".into()
+            },
+        };
+    }
+    let mut lines = Vec::new();
+    for (m, label) in [
+        (metrics::SHUFFLE_BYTES_WRITTEN, "shuffle written"),
+        (metrics::SHUFFLE_LOCAL_BYTES_READ, "shuffle read (local)"),
+        (metrics::SHUFFLE_REMOTE_BYTES_READ, "shuffle read (remote)"),
+    ] {
+        if let Some(s) = run.series(m) {
+            lines.push(line(m, label, None, LineKind::Step, delta_rate(s)));
+        }
+    }
+    let note = if lines.is_empty() {
+        "The input has no shuffle metrics."
+    } else {
+        "Measured by Glue (glue.driver.aggregate.shuffle*), per reporting period."
+    };
+    Profile {
+        view: View::Shuffle,
+        unit: ValueUnit::BytesPerSecond,
+        period_s,
+        lines,
+        spans: Vec::new(),
+        note: note.into(),
+    }
+}
+
+fn stage_spans(run: &Run) -> Vec<Span> {
+    run.stages
+        .iter()
+        .filter_map(|s| {
+            let start = s.submitted_s?;
+            let end = s.completed_s.unwrap_or(run.meta.duration_s);
+            Some(Span {
+                stage: s.id,
+                attempt: s.attempt,
+                start_s: start,
+                end_s: end.max(start),
+                failed: s.status == StageStatus::Failed,
+                tasks: s.num_tasks,
+            })
+        })
+        .collect()
+}
+
+fn execution(run: &Run, period_s: f64) -> Profile {
+    let end = run.meta.duration_s;
+    if run.tasks.is_empty() {
+        let mut lines = Vec::new();
+        if let Some(s) = run.series(metrics::NUM_ALL_EXECUTORS) {
+            lines.push(line(
+                &s.metric,
+                "active executors",
+                None,
+                LineKind::Step,
+                s.points().collect(),
+            ));
+        }
+        if let Some(s) = run.series(metrics::NUM_MAX_NEEDED_EXECUTORS) {
+            lines.push(line(
+                &s.metric,
+                "max needed executors",
+                None,
+                LineKind::Step,
+                s.points().collect(),
+            ));
+        }
+        for e in run.worker_executors().filter(|e| e.id != "ALL") {
+            if let Some(s) = run.series(&metrics::cpu_load(&e.id)) {
+                // CPU load 0..1 drawn on the executor-count scale would vanish; as a share of one executor.
+                lines.push(line(
+                    &s.metric,
+                    &format!("executor {} CPU load", e.id),
+                    Some(&e.id),
+                    LineKind::Line,
+                    s.points().collect(),
+                ));
+            }
+        }
+        let note = if lines.is_empty() {
+            "The input has no executor metrics."
+        } else {
+            "Measured by Glue (ExecutorAllocationManager, per-executor CPU load)."
+        };
+        return Profile {
+            view: View::Execution,
+            unit: ValueUnit::Count,
+            period_s,
+            lines,
+            spans: Vec::new(),
+            note: note.into(),
+        };
+    }
+    // Active executors: a step at every add and remove.
+    let mut ev: Vec<(f64, i64)> = Vec::new();
+    let task_execs: std::collections::HashSet<&str> =
+        run.tasks.iter().map(|t| t.executor_id.as_str()).collect();
+    for e in run
+        .executors
+        .iter()
+        .filter(|e| !e.is_driver || task_execs.contains(e.id.as_str()))
+    {
+        ev.push((e.added_s.unwrap_or(0.0).max(0.0), 1));
+        if let Some(r) = e.removed_s {
+            ev.push((r, -1));
+        }
+    }
+    ev.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut active = vec![(0.0, 0.0)];
+    let mut n = 0i64;
+    for (t, d) in ev {
+        n += d;
+        active.push((t, n.max(0) as f64));
+    }
+    active.push((end, n.max(0) as f64));
+
+    // Max needed executors = ceil((running + pending tasks) / task slots per executor), as Spark's
+    // ExecutorAllocationManager computes it.
+    let cores = run
+        .meta
+        .config
+        .get("spark.executor.cores")
+        .and_then(|c| c.parse::<f64>().ok())
+        .or_else(|| run.worker_executors().find_map(|e| e.cores).map(f64::from))
+        .unwrap_or(1.0)
+        .max(1.0);
+    let mut evs: Vec<(f64, i64)> = Vec::new();
+    for s in &run.stages {
+        if let Some(sub) = s.submitted_s {
+            evs.push((sub, s.num_tasks as i64));
+            let launched = run
+                .tasks
+                .iter()
+                .filter(|t| t.stage_id == s.id && t.stage_attempt == s.attempt)
+                .count() as i64;
+            // Tasks never launched stop being pending when the stage ends.
+            let left = s.num_tasks as i64 - launched;
+            if left > 0 {
+                evs.push((s.completed_s.unwrap_or(end), -left));
+            }
+        }
+    }
+    for t in &run.tasks {
+        let (_, b) = task_span(t, end);
+        // A task is pending until launch and running until its end: one unit of demand from stage
+        // submission (counted above) to the task's end.
+        evs.push((b, -1));
+    }
+    evs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let mut needed = vec![(0.0, 0.0)];
+    let mut demand = 0i64;
+    for (t, d) in evs {
+        demand += d;
+        let v = (demand.max(0) as f64 / cores).ceil();
+        if needed.last().is_some_and(|p| p.1 != v) {
+            needed.push((t, v));
+        }
+    }
+    needed.push((end, needed.last().map_or(0.0, |p| p.1)));
+
+    let mut lines = vec![
+        line(
+            metrics::NUM_ALL_EXECUTORS,
+            "active executors",
+            None,
+            LineKind::Step,
+            active,
+        ),
+        line(
+            metrics::NUM_MAX_NEEDED_EXECUTORS,
+            "max needed executors",
+            None,
+            LineKind::Step,
+            decimate_steps(needed, period_s),
+        ),
+    ];
+    // Average running tasks per executor in each period.
+    let mut per: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for t in &run.tasks {
+        let (a, b) = task_span(t, end);
+        let bins = per
+            .entry(t.executor_id.as_str())
+            .or_insert_with(|| bins_of(run, period_s));
+        spread(bins, period_s, a, b, b - a);
+    }
+    for (id, bins) in per {
+        lines.push(line(
+            &format!("running/{id}"),
+            &format!("executor {id} running tasks"),
+            Some(id),
+            LineKind::Step,
+            rate_points(&bins, period_s),
+        ));
+    }
+    Profile {
+        view: View::Execution,
+        unit: ValueUnit::Count,
+        period_s,
+        lines,
+        spans: stage_spans(run),
+        note: format!("Executors alive, executors needed for running + pending tasks ({cores} slots each), and average running tasks per executor per {period_s} s."),
+    }
+}
+
+/// Keeps the maximum within each period so short peaks of a step line stay visible.
+fn decimate_steps(points: Vec<(f64, f64)>, period_s: f64) -> Vec<(f64, f64)> {
+    if points.len() < 4096 {
+        return points;
+    }
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    let mut bucket = -1i64;
+    for (t, v) in points {
+        let b = (t / period_s) as i64;
+        match out.last_mut() {
+            Some(last) if b == bucket => last.1 = last.1.max(v),
+            _ => {
+                out.push((b as f64 * period_s, v));
+                bucket = b;
+            }
+        }
+    }
+    out
+}
+
+fn memory(run: &Run, period_s: f64) -> Profile {
+    let mut lines = Vec::new();
+    let mut ids: Vec<&str> = run.executors.iter().map(|e| e.id.as_str()).collect();
+    ids.sort_by_key(|id| {
+        (
+            *id == "driver",
+            id.parse::<u64>().unwrap_or(u64::MAX),
+            id.to_string(),
+        )
+    });
+    for id in &ids {
+        if let Some(s) = run.series(&metrics::heap_used(id)) {
+            let label = if *id == "driver" {
+                "driver".to_string()
+            } else {
+                format!("executor {id}")
+            };
+            lines.push(line(
+                &s.metric,
+                &label,
+                Some(id),
+                LineKind::Line,
+                s.points().collect(),
+            ));
+        }
+    }
+    if !lines.is_empty() {
+        let note = match run.meta.memory_source {
+            MemorySource::Cloudwatch => "JVM heap used, measured by Glue (glue.<executor>.jvm.heap.used).".to_string(),
+            MemorySource::Simulated => "JVM heap used, from the simulator's memory model.".to_string(),
+            _ => "JVM heap used, from Spark's executor metrics (sampled at task ends, stage peaks and heartbeats).".to_string(),
+        };
+        return Profile {
+            view: View::Memory,
+            unit: ValueUnit::Bytes,
+            period_s,
+            lines,
+            spans: Vec::new(),
+            note,
+        };
+    }
+    if run.tasks.is_empty() {
+        return Profile {
+            view: View::Memory,
+            unit: ValueUnit::Bytes,
+            period_s,
+            lines,
+            spans: Vec::new(),
+            note: "The input has no memory metrics.".into(),
+        };
+    }
+    // Estimate: the peak execution memory of the tasks running in each period, summed per executor.
+    let end = run.meta.duration_s;
+    let mut per: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for t in &run.tasks {
+        let (a, b) = task_span(t, end);
+        let bins = per
+            .entry(t.executor_id.as_str())
+            .or_insert_with(|| bins_of(run, period_s));
+        let first = (a / period_s) as usize;
+        let last = ((b / period_s) as usize).min(bins.len().saturating_sub(1));
+        for bin in bins.iter_mut().take(last + 1).skip(first) {
+            *bin += t.peak_execution_memory_bytes as f64;
+        }
+    }
+    for (id, bins) in per {
+        let pts = bins
+            .iter()
+            .enumerate()
+            .map(|(i, v)| ((i as f64 + 0.5) * period_s, *v))
+            .collect();
+        lines.push(line(
+            &metrics::heap_used(id),
+            &format!("executor {id}"),
+            Some(id),
+            LineKind::Step,
+            pts,
+        ));
+    }
+    Profile {
+        view: View::Memory,
+        unit: ValueUnit::Bytes,
+        period_s,
+        lines,
+        spans: Vec::new(),
+        note: "Estimated: the log has no executor metrics, so this is the peak execution memory of the tasks running in each period.".into(),
+    }
+}
+
+/// True for series that are per-period amounts.
+pub fn is_delta(s: &Series) -> bool {
+    s.kind == SeriesKind::Delta
+}

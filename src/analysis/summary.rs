@@ -1,0 +1,433 @@
+//! Run totals from tasks (event logs, simulator) or from metric series (CloudWatch), and the
+//! `runlens summarize --json` record.
+
+use serde::Serialize;
+
+use super::straggler::Straggler;
+use crate::model::{glue, metrics, Run, SourceFormat, StageStatus, TaskStatus};
+
+/// Totals of a run. `None` where the source cannot tell (e.g. spill in CloudWatch metrics).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Totals {
+    /// Executors ever added, driver excluded.
+    pub executors: u64,
+    /// Completed (successful) stage attempts.
+    pub stages: Option<u64>,
+    /// Failed stage attempts.
+    pub failed_stages: Option<u64>,
+    /// Ended task attempts.
+    pub tasks: Option<u64>,
+    /// Failed task attempts (kills excluded).
+    pub failed_tasks: Option<u64>,
+    /// Killed task attempts.
+    pub killed_tasks: Option<u64>,
+    /// Input bytes.
+    pub input_bytes: Option<u64>,
+    /// Output bytes.
+    pub output_bytes: Option<u64>,
+    /// Shuffle bytes written.
+    pub shuffle_write_bytes: Option<u64>,
+    /// Shuffle bytes read (local + remote).
+    pub shuffle_read_bytes: Option<u64>,
+    /// Memory spill bytes.
+    pub memory_spill_bytes: Option<u64>,
+    /// Disk spill bytes.
+    pub disk_spill_bytes: Option<u64>,
+    /// Most executors alive at once.
+    pub peak_executors: u64,
+    /// Executor lifetime summed, hours.
+    pub executor_hours: f64,
+}
+
+fn series_total(run: &Run, metric: &str) -> Option<u64> {
+    run.series(metric)
+        .map(|s| s.total().max(0.0).round() as u64)
+}
+
+fn sum_opt(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (None, None) => None,
+        (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+    }
+}
+
+/// Totals of `run`.
+pub fn totals(run: &Run) -> Totals {
+    let end = run.meta.duration_s;
+    let workers: Vec<_> = run.worker_executors().filter(|e| e.id != "ALL").collect();
+    // In local mode the driver runs the tasks: count its time.
+    let ran: std::collections::HashSet<&str> =
+        run.tasks.iter().map(|t| t.executor_id.as_str()).collect();
+    let executor_hours = run
+        .executors
+        .iter()
+        .filter(|e| e.id != "ALL" && (!e.is_driver || ran.contains(e.id.as_str())))
+        .map(|e| (e.removed_s.unwrap_or(end) - e.added_s.unwrap_or(0.0)).max(0.0))
+        .sum::<f64>()
+        / 3600.0
+        + 0.0;
+    let peak_executors = peak_alive(run).max(
+        run.series(metrics::NUM_ALL_EXECUTORS)
+            .and_then(|s| s.max())
+            .map_or(0, |m| m.max(0.0) as u64),
+    );
+    let mut t = Totals {
+        executors: workers.len() as u64,
+        peak_executors,
+        executor_hours,
+        ..Totals::default()
+    };
+    if run.meta.source_format == SourceFormat::Cloudwatch
+        || (run.tasks.is_empty() && !run.series.is_empty() && run.stages.is_empty())
+    {
+        let completed = series_total(run, metrics::NUM_COMPLETED_TASKS);
+        let failed = series_total(run, metrics::NUM_FAILED_TASKS);
+        t.stages = series_total(run, metrics::NUM_COMPLETED_STAGES);
+        t.tasks = sum_opt(completed, failed);
+        t.failed_tasks = failed;
+        t.killed_tasks = series_total(run, metrics::NUM_KILLED_TASKS);
+        t.input_bytes = series_total(run, metrics::S3_READ_BYTES)
+            .or_else(|| series_total(run, metrics::BYTES_READ));
+        t.output_bytes = series_total(run, metrics::S3_WRITE_BYTES);
+        t.shuffle_write_bytes = series_total(run, metrics::SHUFFLE_BYTES_WRITTEN);
+        t.shuffle_read_bytes = sum_opt(
+            series_total(run, metrics::SHUFFLE_LOCAL_BYTES_READ),
+            series_total(run, metrics::SHUFFLE_REMOTE_BYTES_READ),
+        );
+        return t;
+    }
+    let ended = run.tasks.iter().filter(|x| x.status != TaskStatus::Running);
+    let mut n = 0;
+    let (mut failed, mut killed) = (0, 0);
+    let (mut inp, mut out, mut sw, mut sr, mut ms, mut ds) = (0, 0, 0, 0, 0, 0);
+    for task in ended {
+        n += 1;
+        match task.status {
+            TaskStatus::Failed => failed += 1,
+            TaskStatus::Killed => killed += 1,
+            _ => {}
+        }
+        inp += task.input_bytes;
+        out += task.output_bytes;
+        sw += task.shuffle_write_bytes;
+        sr += task.shuffle_read_bytes();
+        ms += task.memory_spill_bytes;
+        ds += task.disk_spill_bytes;
+    }
+    t.stages = Some(
+        run.stages
+            .iter()
+            .filter(|s| s.status == StageStatus::Complete)
+            .count() as u64,
+    );
+    t.failed_stages = Some(
+        run.stages
+            .iter()
+            .filter(|s| s.status == StageStatus::Failed)
+            .count() as u64,
+    );
+    t.tasks = Some(n);
+    t.failed_tasks = Some(failed);
+    t.killed_tasks = Some(killed);
+    t.input_bytes = Some(inp);
+    t.output_bytes = Some(out);
+    t.shuffle_write_bytes = Some(sw);
+    t.shuffle_read_bytes = Some(sr);
+    t.memory_spill_bytes = Some(ms);
+    t.disk_spill_bytes = Some(ds);
+    t
+}
+
+/// Most worker executors alive at the same time.
+fn peak_alive(run: &Run) -> u64 {
+    let end = run.meta.duration_s;
+    let mut ev: Vec<(f64, i64)> = Vec::new();
+    for e in run.worker_executors().filter(|e| e.id != "ALL") {
+        ev.push((e.added_s.unwrap_or(0.0), 1));
+        ev.push((e.removed_s.unwrap_or(end + 1.0), -1));
+    }
+    ev.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let (mut cur, mut best) = (0i64, 0i64);
+    for (_, d) in ev {
+        cur += d;
+        best = best.max(cur);
+    }
+    best.max(0) as u64
+}
+
+/// DPU-hours and cost of a run, with how they were obtained.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cost {
+    /// DPU-hours.
+    pub dpu_hours: f64,
+    /// US dollars at `price_per_dpu_hour`.
+    pub usd: f64,
+    /// Price used, US dollars per DPU-hour.
+    pub price_per_dpu_hour: f64,
+    /// How the DPU-hours were obtained.
+    pub basis: String,
+}
+
+/// DPU-hours and cost: Glue workers × DPU × duration when the worker type and count are known;
+/// otherwise executor-hours at 1 DPU each, as if every executor were a G.1X worker.
+pub fn cost(run: &Run, totals: &Totals, price_per_dpu_hour: f64) -> Cost {
+    let hours = run.meta.duration_s / 3600.0;
+    let known = run
+        .meta
+        .worker_type
+        .as_deref()
+        .and_then(glue::worker_type)
+        .zip(run.meta.worker_count);
+    let (dpu_hours, basis) = match known {
+        Some((w, n)) => (
+            w.dpu * n as f64 * hours,
+            format!(
+                "{n} × {} workers ({} DPU each) for the run's duration",
+                w.name, w.dpu
+            ),
+        ),
+        None => (
+            totals.executor_hours,
+            "executor-hours at 1 DPU each (as if every executor were a G.1X worker)".to_string(),
+        ),
+    };
+    Cost {
+        dpu_hours,
+        usd: dpu_hours * price_per_dpu_hour,
+        price_per_dpu_hour,
+        basis,
+    }
+}
+
+/// The straggler as `runlens summarize --json` prints it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StragglerRecord {
+    /// Executor id.
+    pub executor: String,
+    /// Stage id.
+    pub stage: Option<u64>,
+    /// Task id.
+    pub task: Option<u64>,
+    /// Kebab-case cause.
+    pub cause: String,
+    /// Seconds lost.
+    pub excess_s: f64,
+}
+
+impl From<&Straggler> for StragglerRecord {
+    fn from(s: &Straggler) -> StragglerRecord {
+        StragglerRecord {
+            executor: s.executor.clone(),
+            stage: s.stage,
+            task: s.task,
+            cause: s.cause.as_str().to_string(),
+            excess_s: (s.excess_s * 1000.0).round() / 1000.0,
+        }
+    }
+}
+
+/// One input's record of `runlens summarize --json` (a contract: keys and their order are fixed).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SummaryRecord {
+    /// The input path.
+    pub source: String,
+    /// `spark-event-log` | `cloudwatch` | `run-file`.
+    pub format: String,
+    /// Spark application id.
+    pub app_id: Option<String>,
+    /// Spark application name.
+    pub app_name: Option<String>,
+    /// Spark version.
+    pub spark_version: Option<String>,
+    /// `succeeded` | `failed` | `incomplete`.
+    pub status: String,
+    /// Wall time, seconds.
+    pub duration_s: f64,
+    /// Executors ever added, driver excluded.
+    pub executors: u64,
+    /// Completed stage attempts.
+    pub stages: Option<u64>,
+    /// Ended tasks.
+    pub tasks: Option<u64>,
+    /// Failed tasks.
+    pub failed_tasks: Option<u64>,
+    /// Input bytes.
+    pub input_bytes: Option<u64>,
+    /// Output bytes.
+    pub output_bytes: Option<u64>,
+    /// Shuffle bytes written.
+    pub shuffle_write_bytes: Option<u64>,
+    /// Shuffle bytes read.
+    pub shuffle_read_bytes: Option<u64>,
+    /// Memory spill bytes.
+    pub memory_spill_bytes: Option<u64>,
+    /// Disk spill bytes.
+    pub disk_spill_bytes: Option<u64>,
+    /// The straggler, or null.
+    pub straggler: Option<StragglerRecord>,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}
+
+/// The summarize record of a run read from `source` as `format`.
+pub fn record(
+    source: &str,
+    format: SourceFormat,
+    run: &Run,
+    straggler: Option<&Straggler>,
+) -> SummaryRecord {
+    let t = totals(run);
+    SummaryRecord {
+        source: source.to_string(),
+        format: format.as_str().to_string(),
+        app_id: run.meta.app_id.clone(),
+        app_name: run
+            .meta
+            .app_name
+            .clone()
+            .or_else(|| run.meta.job_name.clone()),
+        spark_version: run.meta.spark_version.clone(),
+        status: run.meta.status.as_str().to_string(),
+        duration_s: (run.meta.duration_s * 1000.0).round() / 1000.0,
+        executors: t.executors,
+        stages: t.stages,
+        tasks: t.tasks,
+        failed_tasks: t.failed_tasks,
+        input_bytes: t.input_bytes,
+        output_bytes: t.output_bytes,
+        shuffle_write_bytes: t.shuffle_write_bytes,
+        shuffle_read_bytes: t.shuffle_read_bytes,
+        memory_spill_bytes: t.memory_spill_bytes,
+        disk_spill_bytes: t.disk_spill_bytes,
+        straggler: straggler.map(StragglerRecord::from),
+        warnings: run.warnings.clone(),
+    }
+}
+
+/// Task totals of one executor (the History Server's executor summary).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExecutorTotals {
+    /// Executor id.
+    pub executor: String,
+    /// Ended tasks.
+    pub tasks: u64,
+    /// Failed tasks.
+    pub failed_tasks: u64,
+    /// Sum of task wall times, ms.
+    pub duration_ms: u64,
+    /// Sum of task GC times, ms.
+    pub gc_ms: u64,
+    /// Input bytes.
+    pub input_bytes: u64,
+    /// Shuffle bytes read.
+    pub shuffle_read_bytes: u64,
+    /// Shuffle bytes written.
+    pub shuffle_write_bytes: u64,
+    /// Disk spill bytes.
+    pub disk_spill_bytes: u64,
+}
+
+fn ms(s: f64) -> u64 {
+    (s * 1e3).round().max(0.0) as u64
+}
+
+/// Per-executor task totals, in the run's executor order.
+pub fn executor_totals(run: &Run) -> Vec<ExecutorTotals> {
+    let mut out: Vec<ExecutorTotals> = run
+        .executors
+        .iter()
+        .map(|e| ExecutorTotals {
+            executor: e.id.clone(),
+            ..ExecutorTotals::default()
+        })
+        .collect();
+    let index: std::collections::HashMap<&str, usize> = run
+        .executors
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.id.as_str(), i))
+        .collect();
+    for t in run.tasks.iter().filter(|t| t.ended()) {
+        let Some(&i) = index.get(t.executor_id.as_str()) else {
+            continue;
+        };
+        let e = &mut out[i];
+        e.tasks += 1;
+        e.failed_tasks += u64::from(t.status == TaskStatus::Failed);
+        e.duration_ms += ms(t.duration_s());
+        e.gc_ms += ms(t.gc_time_s);
+        e.input_bytes += t.input_bytes;
+        e.shuffle_read_bytes += t.shuffle_read_bytes();
+        e.shuffle_write_bytes += t.shuffle_write_bytes;
+        e.disk_spill_bytes += t.disk_spill_bytes;
+    }
+    out
+}
+
+/// Task totals of one stage attempt (the History Server's stage list).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StageTotals {
+    /// Stage id.
+    pub stage: u64,
+    /// Attempt.
+    pub attempt: u32,
+    /// Ended tasks.
+    pub tasks: u64,
+    /// Sum of executor run times, ms.
+    pub run_time_ms: u64,
+    /// Sum of executor CPU times, ns.
+    pub cpu_time_ns: u64,
+    /// Sum of GC times, ms.
+    pub gc_ms: u64,
+    /// Sum of result sizes, bytes.
+    pub result_size_bytes: u64,
+    /// Input bytes.
+    pub input_bytes: u64,
+    /// Output bytes.
+    pub output_bytes: u64,
+    /// Shuffle bytes read.
+    pub shuffle_read_bytes: u64,
+    /// Shuffle bytes written.
+    pub shuffle_write_bytes: u64,
+    /// Memory spill bytes.
+    pub memory_spill_bytes: u64,
+    /// Disk spill bytes.
+    pub disk_spill_bytes: u64,
+}
+
+/// Per-stage-attempt task totals, in the run's stage order.
+pub fn stage_totals(run: &Run) -> Vec<StageTotals> {
+    let mut out: Vec<StageTotals> = run
+        .stages
+        .iter()
+        .map(|s| StageTotals {
+            stage: s.id,
+            attempt: s.attempt,
+            ..StageTotals::default()
+        })
+        .collect();
+    let index: std::collections::HashMap<(u64, u32), usize> = run
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, s)| ((s.id, s.attempt), i))
+        .collect();
+    for t in run.tasks.iter().filter(|t| t.ended()) {
+        let Some(&i) = index.get(&(t.stage_id, t.stage_attempt)) else {
+            continue;
+        };
+        let s = &mut out[i];
+        s.tasks += 1;
+        s.run_time_ms += ms(t.run_time_s);
+        s.cpu_time_ns += (t.cpu_time_s * 1e9).round().max(0.0) as u64;
+        s.gc_ms += ms(t.gc_time_s);
+        s.result_size_bytes += t.result_size_bytes;
+        s.input_bytes += t.input_bytes;
+        s.output_bytes += t.output_bytes;
+        s.shuffle_read_bytes += t.shuffle_read_bytes();
+        s.shuffle_write_bytes += t.shuffle_write_bytes;
+        s.memory_spill_bytes += t.memory_spill_bytes;
+        s.disk_spill_bytes += t.disk_spill_bytes;
+    }
+    out
+}

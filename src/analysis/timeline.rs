@@ -1,0 +1,150 @@
+//! Time-line helpers over tasks: busy slots, lone intervals, spreading amounts over periods.
+
+use crate::model::{Run, Task};
+
+/// (start, end) of every ended task, seconds; running tasks end at the run's end.
+pub fn task_span(task: &Task, run_end_s: f64) -> (f64, f64) {
+    let end = task.finish_s.unwrap_or(run_end_s).max(task.launch_s);
+    (task.launch_s, end)
+}
+
+/// For each task, the seconds during which it was the only task running in the whole run.
+pub fn lone_seconds(run: &Run) -> Vec<f64> {
+    let end = run.meta.duration_s;
+    let mut events: Vec<(f64, i32, usize)> = Vec::with_capacity(run.tasks.len() * 2);
+    for (i, t) in run.tasks.iter().enumerate() {
+        let (a, b) = task_span(t, end);
+        if b > a {
+            events.push((a, 1, i));
+            events.push((b, -1, i));
+        }
+    }
+    // Ends before starts at equal times, so back-to-back tasks never overlap.
+    events.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+    let mut lone = vec![0.0; run.tasks.len()];
+    let mut running: i64 = 0;
+    // Sum of indices of running tasks: with exactly one running, it is that task's index.
+    let mut index_sum: i64 = 0;
+    let mut last = 0.0;
+    for (t, d, i) in events {
+        if running == 1 {
+            if let Some(l) = usize::try_from(index_sum)
+                .ok()
+                .and_then(|k| lone.get_mut(k))
+            {
+                *l += t - last;
+            }
+        }
+        running += d as i64;
+        index_sum += d as i64 * i as i64;
+        last = t;
+    }
+    lone
+}
+
+/// Task slots of a run's executors over time (the driver counts only in local mode, when it runs tasks).
+pub struct Slots {
+    /// (added, removed, cores) of each executor that can run tasks.
+    executors: Vec<(f64, Option<f64>, u32)>,
+}
+
+impl Slots {
+    /// The executors of `run` that can run tasks.
+    pub fn new(run: &Run) -> Slots {
+        let ran: std::collections::HashSet<&str> =
+            run.tasks.iter().map(|t| t.executor_id.as_str()).collect();
+        let executors = run
+            .executors
+            .iter()
+            .filter(|e| !e.is_driver || ran.contains(e.id.as_str()))
+            .map(|e| {
+                (
+                    e.added_s.unwrap_or(0.0),
+                    e.removed_s,
+                    e.cores.unwrap_or(1).max(1),
+                )
+            })
+            .collect();
+        Slots { executors }
+    }
+
+    /// Task slots (cores) alive at time `t`; executors of unknown size count one.
+    pub fn at(&self, t: f64) -> u32 {
+        self.executors
+            .iter()
+            .filter(|(a, r, _)| *a <= t && r.is_none_or(|r| r > t))
+            .map(|e| e.2)
+            .sum()
+    }
+
+    /// The largest number of slots alive at once.
+    pub fn max(&self) -> u32 {
+        let mut times: Vec<f64> = self.executors.iter().map(|e| e.0).collect();
+        times.push(0.0);
+        times.iter().map(|t| self.at(*t)).max().unwrap_or(0)
+    }
+}
+
+/// Number of periods of `period_s` covering `duration_s`.
+pub fn period_count(duration_s: f64, period_s: f64) -> usize {
+    if period_s <= 0.0 || !duration_s.is_finite() {
+        return 0;
+    }
+    ((duration_s / period_s).ceil() as usize).max(1)
+}
+
+/// Adds `amount`, spread evenly over [a, b), into `bins` of width `period_s` starting at 0.
+pub fn spread(bins: &mut [f64], period_s: f64, a: f64, b: f64, amount: f64) {
+    if bins.is_empty() || amount == 0.0 || period_s <= 0.0 {
+        return;
+    }
+    let last = bins.len() - 1;
+    let a = a.max(0.0);
+    let b = b.max(a);
+    if b - a < 1e-9 {
+        let i = ((a / period_s) as usize).min(last);
+        bins[i] += amount;
+        return;
+    }
+    let rate = amount / (b - a);
+    let first = ((a / period_s) as usize).min(last);
+    let end = ((b / period_s).ceil() as usize).clamp(first + 1, last + 1);
+    for (i, bin) in bins.iter_mut().enumerate().take(end).skip(first) {
+        let lo = (i as f64 * period_s).max(a);
+        let hi = if i == last {
+            b
+        } else {
+            ((i + 1) as f64 * period_s).min(b)
+        };
+        if hi > lo {
+            *bin += rate * (hi - lo);
+        }
+    }
+}
+
+/// Median of a slice (upper median for even lengths, as Spark's quantiles do); none when empty.
+pub fn median(values: &mut [f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    Some(values[values.len() / 2])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spread_conserves_amount() {
+        let mut bins = vec![0.0; 4];
+        spread(&mut bins, 10.0, 5.0, 25.0, 100.0);
+        assert!((bins.iter().sum::<f64>() - 100.0).abs() < 1e-9);
+        assert!((bins[0] - 25.0).abs() < 1e-9);
+        assert!((bins[1] - 50.0).abs() < 1e-9);
+        // Beyond the last bin: clipped into it.
+        let mut bins = vec![0.0; 2];
+        spread(&mut bins, 10.0, 15.0, 40.0, 10.0);
+        assert!((bins.iter().sum::<f64>() - 10.0).abs() < 1e-9);
+    }
+}

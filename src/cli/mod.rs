@@ -1,0 +1,154 @@
+//! The `runlens` command line: a thin layer over the core (ingest, analysis).
+
+mod table;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::analysis;
+use crate::ingest::{fs::load_path, run_file};
+use crate::model::glue::DEFAULT_PRICE_PER_DPU_HOUR;
+
+/// Profiling for Apache Spark and AWS Glue job runs.
+#[derive(Parser)]
+#[command(name = "runlens", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Summarize runs: totals, status, straggler, warnings.
+    Summarize {
+        /// Spark event logs (plain, compressed, rolling directories), CloudWatch exports or run files.
+        #[arg(required = true, value_name = "FILE_OR_DIR")]
+        inputs: Vec<PathBuf>,
+        /// One JSON object per input instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Price of one DPU-hour in US dollars, for the cost finding.
+        #[arg(long, value_name = "USD", default_value_t = DEFAULT_PRICE_PER_DPU_HOUR)]
+        price_per_dpu_hour: f64,
+    },
+    /// Convert any supported input to a Runlens run file (runlens/run@1).
+    Convert {
+        /// The input file or directory.
+        input: PathBuf,
+        /// Where to write the run file (`-` for standard output).
+        #[arg(short, long, value_name = "RUN.json")]
+        output: PathBuf,
+        /// A label stored in the run (shown in the dashboard).
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// Print the JSON Schema of the run file.
+    Schema,
+}
+
+/// Runs the command line with `args` (including the program name); returns the exit code.
+pub fn run<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    match cli.command {
+        Command::Summarize {
+            inputs,
+            json,
+            price_per_dpu_hour,
+        } => summarize(&inputs, json, price_per_dpu_hour),
+        Command::Convert {
+            input,
+            output,
+            label,
+        } => convert(&input, &output, label),
+        Command::Schema => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&run_file::schema()).unwrap_or_default()
+            );
+            0
+        }
+    }
+}
+
+fn summarize(inputs: &[PathBuf], json: bool, price: f64) -> i32 {
+    if !(price.is_finite() && price >= 0.0) {
+        eprintln!("runlens: --price-per-dpu-hour must be a non-negative number");
+        return 2;
+    }
+    let mut failed = false;
+    let mut rows = Vec::new();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for input in inputs {
+        let source = input.display().to_string();
+        match load_path(input) {
+            Ok(loaded) => {
+                let a = analysis::analyse(&loaded.run, price);
+                let rec = analysis::summary::record(
+                    &source,
+                    loaded.format,
+                    &loaded.run,
+                    a.straggler.as_ref(),
+                );
+                if json {
+                    let _ = writeln!(out, "{}", serde_json::to_string(&rec).unwrap_or_default());
+                } else {
+                    rows.push((rec, a));
+                }
+            }
+            Err(e) => {
+                failed = true;
+                eprintln!("runlens: {e}");
+            }
+        }
+    }
+    if !json && !rows.is_empty() {
+        let _ = write!(out, "{}", table::render(&rows));
+    }
+    i32::from(failed)
+}
+
+fn convert(input: &std::path::Path, output: &std::path::Path, label: Option<String>) -> i32 {
+    let mut loaded = match load_path(input) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("runlens: {e}");
+            return 1;
+        }
+    };
+    if label.is_some() {
+        loaded.run.meta.label = label;
+    }
+    let bytes = run_file::to_vec(&loaded.run);
+    let result = if output.as_os_str() == "-" {
+        std::io::stdout()
+            .write_all(&bytes)
+            .and_then(|_| std::io::stdout().write_all(b"\n"))
+    } else {
+        std::fs::write(output, &bytes)
+    };
+    match result {
+        Ok(()) => {
+            for w in &loaded.run.warnings {
+                eprintln!("runlens: warning: {w}");
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("runlens: {}: cannot write: {e}", output.display());
+            1
+        }
+    }
+}

@@ -1,1 +1,0 @@
-//! AWS CloudWatch exports of Glue job metrics.

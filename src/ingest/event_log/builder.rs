@@ -1,0 +1,808 @@
+//! Folds parsed Spark listener events into a `model::Run`.
+//!
+//! Times are kept in epoch milliseconds while reading (the application start may come after
+//! other events) and turned into seconds from the run start in `finish`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::events::{self, ExecutorMetrics, EXECUTOR_METRIC_NAMES};
+use crate::model::{
+    metrics, Executor, Job, JobResult, MemorySource, Run, RunStatus, Series, SeriesKind,
+    SeriesSource, SourceFormat, SqlExecution, Stage, StageRdd, StageStatus, Task, TaskStatus, Unit,
+};
+
+/// At most this many warnings of one kind are kept word for word; the rest are counted.
+const WARNINGS_PER_KIND: usize = 5;
+
+#[derive(Default)]
+struct ExecutorBuild {
+    exec: Executor,
+    added_ms: Option<i64>,
+    removed_ms: Option<i64>,
+    peaks: [Option<i64>; EXECUTOR_METRIC_NAMES.len()],
+    /// (epoch ms, heap bytes) samples.
+    heap: Vec<(i64, u64)>,
+}
+
+struct StageBuild {
+    stage: Stage,
+    submitted_ms: Option<i64>,
+    completed_ms: Option<i64>,
+    peaks: [Option<i64>; EXECUTOR_METRIC_NAMES.len()],
+}
+
+struct TaskBuild {
+    task: Task,
+    launch_ms: i64,
+    finish_ms: Option<i64>,
+}
+
+struct JobBuild {
+    job: Job,
+    submitted_ms: Option<i64>,
+    completed_ms: Option<i64>,
+}
+
+struct SqlBuild {
+    sql: SqlExecution,
+    start_ms: Option<i64>,
+    end_ms: Option<i64>,
+}
+
+/// Where in the input an event came from, for warnings.
+#[derive(Clone, Copy)]
+pub struct Pos<'a> {
+    /// File name.
+    pub file: &'a str,
+    /// 1-based line number.
+    pub line: u64,
+}
+
+/// Accumulates events of one application (across the files of a rolling log).
+#[derive(Default)]
+pub struct RunBuilder {
+    run: Run,
+    app_start_ms: Option<i64>,
+    app_end_ms: Option<i64>,
+    exit_code: Option<i64>,
+    min_ms: Option<i64>,
+    max_ms: Option<i64>,
+    executors: Vec<ExecutorBuild>,
+    executor_index: HashMap<String, usize>,
+    stages: Vec<StageBuild>,
+    stage_index: HashMap<(u64, u32), usize>,
+    stage_job: HashMap<u64, u64>,
+    tasks: Vec<TaskBuild>,
+    task_index: HashMap<u64, usize>,
+    jobs: Vec<JobBuild>,
+    job_index: HashMap<u64, usize>,
+    sql: Vec<SqlBuild>,
+    sql_index: HashMap<u64, usize>,
+    /// StageExecutorMetrics heap peaks, timed at their stage's completion in `finish`.
+    stage_heap: Vec<(usize, (u64, u32), u64)>,
+    warning_counts: BTreeMap<&'static str, (usize, Vec<String>)>,
+    events: u64,
+    negative_values: u64,
+}
+
+fn to_u64(v: i64, negatives: &mut u64) -> u64 {
+    if v < 0 {
+        *negatives += 1;
+        0
+    } else {
+        v as u64
+    }
+}
+
+fn id_u64(v: i64) -> Option<u64> {
+    u64::try_from(v).ok()
+}
+
+fn fold_peaks(peaks: &mut [Option<i64>; EXECUTOR_METRIC_NAMES.len()], m: &ExecutorMetrics) {
+    for (p, v) in peaks.iter_mut().zip(m.0.iter()) {
+        if let Some(v) = *v {
+            *p = Some(p.map_or(v, |p| p.max(v)));
+        }
+    }
+}
+
+fn peaks_map(peaks: &[Option<i64>; EXECUTOR_METRIC_NAMES.len()]) -> BTreeMap<String, u64> {
+    EXECUTOR_METRIC_NAMES
+        .iter()
+        .zip(peaks.iter())
+        .filter_map(|(n, v)| {
+            v.and_then(|v| u64::try_from(v).ok())
+                .map(|v| (n.to_string(), v))
+        })
+        .collect()
+}
+
+impl RunBuilder {
+    /// A builder for a new run.
+    pub fn new() -> RunBuilder {
+        RunBuilder {
+            run: Run::new(SourceFormat::SparkEventLog),
+            ..RunBuilder::default()
+        }
+    }
+
+    /// Number of events applied so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// Records a problem; the first few of each kind verbatim, the rest counted.
+    pub fn warn(&mut self, kind: &'static str, message: String) {
+        let entry = self.warning_counts.entry(kind).or_default();
+        entry.0 += 1;
+        if entry.1.len() < WARNINGS_PER_KIND {
+            entry.1.push(message);
+        }
+    }
+
+    /// Adds a warning that is not tied to a line.
+    pub fn note(&mut self, message: String) {
+        self.run.warnings.push(message);
+    }
+
+    fn seen(&mut self, ms: i64) {
+        if ms <= 0 {
+            return;
+        }
+        self.min_ms = Some(self.min_ms.map_or(ms, |m| m.min(ms)));
+        self.max_ms = Some(self.max_ms.map_or(ms, |m| m.max(ms)));
+    }
+
+    fn seen_opt(&mut self, ms: Option<i64>) {
+        if let Some(ms) = ms {
+            self.seen(ms);
+        }
+    }
+
+    fn executor(&mut self, id: &str) -> usize {
+        if let Some(&i) = self.executor_index.get(id) {
+            return i;
+        }
+        let i = self.executors.len();
+        self.executors.push(ExecutorBuild {
+            exec: Executor {
+                id: id.to_string(),
+                is_driver: id == "driver",
+                ..Executor::default()
+            },
+            ..ExecutorBuild::default()
+        });
+        self.executor_index.insert(id.to_string(), i);
+        i
+    }
+
+    fn stage(&mut self, id: u64, attempt: u32) -> usize {
+        if let Some(&i) = self.stage_index.get(&(id, attempt)) {
+            return i;
+        }
+        let i = self.stages.len();
+        self.stages.push(StageBuild {
+            stage: Stage {
+                id,
+                attempt,
+                job_id: self.stage_job.get(&id).copied(),
+                ..Stage::default()
+            },
+            submitted_ms: None,
+            completed_ms: None,
+            peaks: [None; EXECUTOR_METRIC_NAMES.len()],
+        });
+        self.stage_index.insert((id, attempt), i);
+        i
+    }
+
+    /// `SparkListenerLogStart`.
+    pub fn log_start(&mut self, e: events::LogStart) {
+        self.events += 1;
+        if let Some(v) = e.spark_version {
+            self.run.meta.spark_version = Some(v.into_owned());
+        }
+    }
+
+    /// `SparkListenerApplicationStart`.
+    pub fn application_start(&mut self, e: events::ApplicationStart) {
+        self.events += 1;
+        self.run.meta.app_name = e.app_name.map(|s| s.into_owned());
+        self.run.meta.app_id = e.app_id.map(|s| s.into_owned());
+        self.run.meta.user = e.user.map(|s| s.into_owned());
+        if let Some(ts) = e.timestamp.filter(|t| *t > 0) {
+            self.app_start_ms = Some(ts);
+            self.seen(ts);
+        }
+    }
+
+    /// `SparkListenerApplicationEnd`.
+    pub fn application_end(&mut self, e: events::ApplicationEnd, pos: Pos) {
+        self.events += 1;
+        if self.app_end_ms.is_some() {
+            self.warn(
+                "duplicate-end",
+                format!(
+                    "{}: line {}: a second SparkListenerApplicationEnd",
+                    pos.file, pos.line
+                ),
+            );
+        }
+        if let Some(ts) = e.timestamp.filter(|t| *t > 0) {
+            self.app_end_ms = Some(ts);
+            self.seen(ts);
+        }
+        self.exit_code = e.exit_code;
+    }
+
+    /// `SparkListenerEnvironmentUpdate`: keeps the Spark properties (the simulator's configuration).
+    pub fn environment(&mut self, e: events::EnvironmentUpdate) {
+        self.events += 1;
+        if let Some(props) = e.spark_properties {
+            for (k, v) in props.into_pairs() {
+                self.run.meta.config.insert(k.into_owned(), v.into_owned());
+            }
+        }
+    }
+
+    /// `SparkListenerExecutorAdded`.
+    pub fn executor_added(&mut self, e: events::ExecutorAdded, pos: Pos) {
+        self.events += 1;
+        self.seen_opt(e.timestamp);
+        let i = self.executor(&e.executor_id);
+        let ex = &mut self.executors[i];
+        if ex.added_ms.is_some() {
+            let msg = format!(
+                "{}: line {}: executor {} was added twice; keeping the first",
+                pos.file, pos.line, e.executor_id
+            );
+            self.warn("duplicate-executor", msg);
+            return;
+        }
+        ex.added_ms = e.timestamp.filter(|t| *t > 0).or(Some(0));
+        if let Some(info) = e.info {
+            if let Some(h) = info.host {
+                ex.exec.host = Some(h.into_owned());
+            }
+            ex.exec.cores = info.total_cores.and_then(|c| u32::try_from(c).ok());
+        }
+    }
+
+    /// `SparkListenerExecutorRemoved`.
+    pub fn executor_removed(&mut self, e: events::ExecutorRemoved) {
+        self.events += 1;
+        self.seen_opt(e.timestamp);
+        let i = self.executor(&e.executor_id);
+        let ex = &mut self.executors[i];
+        ex.removed_ms = e.timestamp.filter(|t| *t > 0);
+        ex.exec.removed_reason = e.reason.map(|r| r.into_owned());
+    }
+
+    /// `SparkListenerBlockManagerAdded`: host and memory of an executor (the driver's only source).
+    pub fn block_manager_added(&mut self, e: events::BlockManagerAdded) {
+        self.events += 1;
+        self.seen_opt(e.timestamp);
+        let i = self.executor(&e.block_manager.executor_id);
+        let ex = &mut self.executors[i];
+        if ex.exec.host.is_none() {
+            ex.exec.host = e.block_manager.host.map(|h| h.into_owned());
+        }
+        if let Some(m) = e.max_memory.and_then(|m| u64::try_from(m).ok()) {
+            ex.exec.max_memory_bytes = Some(m);
+        }
+        if ex.exec.is_driver && ex.added_ms.is_none() {
+            ex.added_ms = e.timestamp.filter(|t| *t > 0);
+        }
+    }
+
+    /// `SparkListenerJobStart`.
+    pub fn job_start(&mut self, e: events::JobStart) {
+        self.events += 1;
+        self.seen_opt(e.submission_time);
+        let Some(id) = id_u64(e.job_id) else { return };
+        let stage_ids: Vec<u64> = e.stage_ids.iter().filter_map(|s| id_u64(*s)).collect();
+        for s in &stage_ids {
+            self.stage_job.insert(*s, id);
+        }
+        let i = *self.job_index.entry(id).or_insert_with(|| {
+            self.jobs.push(JobBuild {
+                job: Job {
+                    id,
+                    ..Job::default()
+                },
+                submitted_ms: None,
+                completed_ms: None,
+            });
+            self.jobs.len() - 1
+        });
+        let j = &mut self.jobs[i];
+        j.submitted_ms = e.submission_time;
+        j.job.stage_ids = stage_ids;
+        j.job.description = e
+            .properties
+            .and_then(|p| p.description)
+            .map(|d| d.into_owned());
+    }
+
+    /// `SparkListenerJobEnd`.
+    pub fn job_end(&mut self, e: events::JobEnd) {
+        self.events += 1;
+        self.seen_opt(e.completion_time);
+        let Some(id) = id_u64(e.job_id) else { return };
+        let i = *self.job_index.entry(id).or_insert_with(|| {
+            self.jobs.push(JobBuild {
+                job: Job {
+                    id,
+                    ..Job::default()
+                },
+                submitted_ms: None,
+                completed_ms: None,
+            });
+            self.jobs.len() - 1
+        });
+        let j = &mut self.jobs[i];
+        j.completed_ms = e.completion_time;
+        let result = e.result.as_ref().and_then(|r| r.result.as_deref());
+        j.job.result = match result {
+            Some("JobSucceeded") => JobResult::Succeeded,
+            _ => JobResult::Failed,
+        };
+        if j.job.result == JobResult::Failed {
+            j.job.failure_reason = e
+                .result
+                .and_then(|r| r.exception)
+                .and_then(|x| x.message)
+                .map(|m| m.into_owned())
+                .or_else(|| Some("job failed".to_string()));
+        }
+    }
+
+    fn apply_stage_info(&mut self, info: events::StageInfo, completed: bool) {
+        let (Some(id), Some(attempt)) = (id_u64(info.stage_id), id_u64(info.attempt)) else {
+            return;
+        };
+        let attempt = u32::try_from(attempt).unwrap_or(u32::MAX);
+        self.seen_opt(info.submission_time);
+        self.seen_opt(info.completion_time);
+        let i = self.stage(id, attempt);
+        let s = &mut self.stages[i];
+        if let Some(n) = info.name {
+            s.stage.name = n.into_owned();
+        }
+        s.stage.num_tasks = id_u64(info.num_tasks).unwrap_or(0);
+        s.stage.parent_ids = info.parent_ids.iter().filter_map(|p| id_u64(*p)).collect();
+        if !info.rdds.is_empty() {
+            let mut rdds: Vec<StageRdd> = info
+                .rdds
+                .into_iter()
+                .map(|r| StageRdd {
+                    id: id_u64(r.id).unwrap_or(0),
+                    name: r.name.map(|n| n.into_owned()).unwrap_or_default(),
+                    operation: r.scope.and_then(|sc| {
+                        serde_json::from_str::<events::RddScope>(&sc)
+                            .ok()
+                            .and_then(|s| s.name)
+                            .map(|n| n.trim().to_string())
+                    }),
+                    partitions: id_u64(r.partitions).unwrap_or(0),
+                })
+                .collect();
+            rdds.sort_by_key(|r| r.id);
+            s.stage.rdds = rdds;
+        }
+        if info.submission_time.is_some() {
+            s.submitted_ms = info.submission_time;
+        }
+        if completed {
+            s.completed_ms = info.completion_time.or(s.completed_ms);
+            match info.failure_reason {
+                Some(r) => {
+                    s.stage.status = StageStatus::Failed;
+                    s.stage.failure_reason = Some(r.into_owned());
+                }
+                None => s.stage.status = StageStatus::Complete,
+            }
+        }
+    }
+
+    /// `SparkListenerStageSubmitted`.
+    pub fn stage_submitted(&mut self, e: events::StageEvent) {
+        self.events += 1;
+        self.apply_stage_info(e.info, false);
+    }
+
+    /// `SparkListenerStageCompleted`.
+    pub fn stage_completed(&mut self, e: events::StageEvent) {
+        self.events += 1;
+        self.apply_stage_info(e.info, true);
+    }
+
+    fn task_entry(&mut self, info: &events::TaskInfo, stage_id: u64, stage_attempt: u32) -> usize {
+        let Some(id) = id_u64(info.task_id) else {
+            return usize::MAX;
+        };
+        if let Some(&i) = self.task_index.get(&id) {
+            return i;
+        }
+        self.executor(&info.executor_id);
+        let i = self.tasks.len();
+        self.tasks.push(TaskBuild {
+            task: Task {
+                id,
+                stage_id,
+                stage_attempt,
+                index: id_u64(info.index).unwrap_or(0),
+                attempt: u32::try_from(info.attempt).unwrap_or(0),
+                executor_id: info.executor_id.to_string(),
+                speculative: info.speculative,
+                ..Task::default()
+            },
+            launch_ms: info.launch_time,
+            finish_ms: None,
+        });
+        self.task_index.insert(id, i);
+        i
+    }
+
+    /// `SparkListenerTaskStart`.
+    pub fn task_start(&mut self, e: events::TaskStart, pos: Pos) {
+        self.events += 1;
+        let (Some(stage), Some(attempt)) = (id_u64(e.stage_id), id_u64(e.stage_attempt)) else {
+            return;
+        };
+        self.seen(e.info.launch_time);
+        let before = self.tasks.len();
+        let i = self.task_entry(&e.info, stage, attempt as u32);
+        if i != usize::MAX && i < before {
+            let msg = format!(
+                "{}: line {}: task {} started twice (or after its end); keeping the first",
+                pos.file, pos.line, e.info.task_id
+            );
+            self.warn("duplicate-task-start", msg);
+        }
+    }
+
+    /// `SparkListenerTaskEnd`.
+    pub fn task_end(&mut self, e: events::TaskEnd, pos: Pos) {
+        self.events += 1;
+        let (Some(stage), Some(attempt)) = (id_u64(e.stage_id), id_u64(e.stage_attempt)) else {
+            return;
+        };
+        self.seen(e.info.launch_time);
+        self.seen(e.info.finish_time);
+        let i = self.task_entry(&e.info, stage, attempt as u32);
+        if i == usize::MAX {
+            return;
+        }
+        if self.tasks[i].finish_ms.is_some() {
+            let msg = format!(
+                "{}: line {}: task {} ended twice; keeping the first end",
+                pos.file, pos.line, e.info.task_id
+            );
+            self.warn("duplicate-task-end", msg);
+            return;
+        }
+        let mut neg = 0u64;
+        let reason = e
+            .reason
+            .as_ref()
+            .and_then(|r| r.reason.as_deref())
+            .unwrap_or("Success");
+        let status = match reason {
+            "Success" => TaskStatus::Success,
+            "TaskKilled" => TaskStatus::Killed,
+            _ if e.info.killed => TaskStatus::Killed,
+            _ => TaskStatus::Failed,
+        };
+        let failure = if status == TaskStatus::Success {
+            None
+        } else {
+            let r = e.reason.as_ref();
+            let detail = r.and_then(|r| {
+                r.description
+                    .as_deref()
+                    .or(r.message.as_deref())
+                    .or(r.loss_reason.as_deref())
+                    .or(r.kill_reason.as_deref())
+                    .or(r.class_name.as_deref())
+            });
+            Some(match detail {
+                Some(d) => format!("{reason}: {d}"),
+                None => reason.to_string(),
+            })
+        };
+        let launch_ms = e.info.launch_time;
+        let mut finish_ms = e.info.finish_time;
+        if finish_ms > 0 && finish_ms < launch_ms {
+            let msg = format!(
+                "{}: line {}: task {} finishes before it launches; using its launch time",
+                pos.file, pos.line, e.info.task_id
+            );
+            self.warn("task-time-order", msg);
+            finish_ms = launch_ms;
+        }
+        let heap = e.executor_metrics.as_ref().and_then(|m| m.heap());
+        let exec_i = self.executor(&e.info.executor_id);
+        if let Some(m) = &e.executor_metrics {
+            fold_peaks(&mut self.executors[exec_i].peaks, m);
+            if let Some(h) = heap {
+                if finish_ms > 0 {
+                    self.executors[exec_i].heap.push((finish_ms, h));
+                }
+            }
+        }
+        let tb = &mut self.tasks[i];
+        tb.launch_ms = launch_ms;
+        tb.finish_ms = (finish_ms > 0).then_some(finish_ms);
+        let t = &mut tb.task;
+        t.status = status;
+        t.failure_reason = failure;
+        t.speculative = e.info.speculative;
+        if let Some(m) = e.metrics {
+            t.deserialize_time_s = m.deserialize_time_ms.max(0) as f64 / 1e3;
+            t.run_time_s = m.run_time_ms.max(0) as f64 / 1e3;
+            t.cpu_time_s = m.cpu_time_ns.max(0) as f64 / 1e9;
+            t.gc_time_s = m.gc_time_ms.max(0) as f64 / 1e3;
+            t.result_size_bytes = to_u64(m.result_size, &mut neg);
+            t.peak_execution_memory_bytes = to_u64(m.peak_execution_memory, &mut neg);
+            t.memory_spill_bytes = to_u64(m.memory_spilled, &mut neg);
+            t.disk_spill_bytes = to_u64(m.disk_spilled, &mut neg);
+            if let Some(r) = m.shuffle_read {
+                t.shuffle_read_local_bytes = to_u64(r.local_bytes, &mut neg);
+                t.shuffle_read_remote_bytes = to_u64(r.remote_bytes, &mut neg);
+                t.shuffle_read_records = to_u64(r.records, &mut neg);
+                t.shuffle_fetch_wait_s = r.fetch_wait_ms.max(0) as f64 / 1e3;
+            }
+            if let Some(w) = m.shuffle_write {
+                t.shuffle_write_bytes = to_u64(w.bytes, &mut neg);
+                t.shuffle_write_records = to_u64(w.records, &mut neg);
+                t.shuffle_write_time_s = w.write_time_ns.max(0) as f64 / 1e9;
+            }
+            if let Some(inp) = m.input {
+                t.input_bytes = to_u64(inp.bytes, &mut neg);
+                t.input_records = to_u64(inp.records, &mut neg);
+            }
+            if let Some(out) = m.output {
+                t.output_bytes = to_u64(out.bytes, &mut neg);
+                t.output_records = to_u64(out.records, &mut neg);
+            }
+        }
+        if neg > 0 {
+            self.negative_values += neg;
+            let msg = format!(
+                "{}: line {}: task {} has negative metric values; counted as 0",
+                pos.file, pos.line, e.info.task_id
+            );
+            self.warn("negative-metric", msg);
+        }
+    }
+
+    /// `SparkListenerStageExecutorMetrics`: per-stage peaks of one executor.
+    pub fn stage_executor_metrics(&mut self, e: events::StageExecutorMetricsEvent) {
+        self.events += 1;
+        let (Some(stage), Some(attempt)) = (id_u64(e.stage_id), id_u64(e.stage_attempt)) else {
+            return;
+        };
+        let attempt = attempt as u32;
+        let exec_i = self.executor(&e.executor_id);
+        fold_peaks(&mut self.executors[exec_i].peaks, &e.metrics);
+        let si = self.stage(stage, attempt);
+        fold_peaks(&mut self.stages[si].peaks, &e.metrics);
+        if let Some(h) = e.metrics.heap() {
+            self.stage_heap.push((exec_i, (stage, attempt), h));
+        }
+    }
+
+    /// `SparkListenerExecutorMetricsUpdate` (heartbeat; untimed, so placed at the latest time seen).
+    pub fn executor_metrics_update(&mut self, e: events::ExecutorMetricsUpdate) {
+        self.events += 1;
+        let Some(updated) = e.updated else { return };
+        let mut merged = ExecutorMetrics::default();
+        match updated {
+            events::MetricsUpdated::PerStage(list) => {
+                for s in &list {
+                    fold_peaks(&mut merged.0, &s.metrics);
+                }
+            }
+            events::MetricsUpdated::Single(m) => merged = *m,
+        }
+        if merged.is_empty() {
+            return;
+        }
+        let exec_i = self.executor(&e.executor_id);
+        fold_peaks(&mut self.executors[exec_i].peaks, &merged);
+        if let (Some(h), Some(now)) = (merged.heap(), self.max_ms) {
+            self.executors[exec_i].heap.push((now, h));
+        }
+    }
+
+    /// `SparkListenerSQLExecutionStart`.
+    pub fn sql_start(&mut self, e: events::SqlExecutionStart) {
+        self.events += 1;
+        self.seen_opt(e.time);
+        let Some(id) = id_u64(e.execution_id) else {
+            return;
+        };
+        let i = self.sql_entry(id);
+        let s = &mut self.sql[i];
+        s.start_ms = e.time;
+        s.sql.description = e.description.map(|d| d.into_owned()).unwrap_or_default();
+    }
+
+    /// `SparkListenerSQLExecutionEnd`.
+    pub fn sql_end(&mut self, e: events::SqlExecutionEnd) {
+        self.events += 1;
+        self.seen_opt(e.time);
+        let Some(id) = id_u64(e.execution_id) else {
+            return;
+        };
+        let i = self.sql_entry(id);
+        let s = &mut self.sql[i];
+        s.end_ms = e.time;
+        s.sql.error = e
+            .error_message
+            .filter(|m| !m.is_empty())
+            .map(|m| m.into_owned());
+    }
+
+    fn sql_entry(&mut self, id: u64) -> usize {
+        *self.sql_index.entry(id).or_insert_with(|| {
+            self.sql.push(SqlBuild {
+                sql: SqlExecution {
+                    id,
+                    ..SqlExecution::default()
+                },
+                start_ms: None,
+                end_ms: None,
+            });
+            self.sql.len() - 1
+        })
+    }
+
+    /// The run, with times relative to the application start.
+    pub fn finish(mut self) -> Run {
+        let t0 = self.app_start_ms.or(self.min_ms).unwrap_or(0);
+        if self.app_start_ms.is_none() && self.events > 0 {
+            self.note("no SparkListenerApplicationStart: times are from the first event".into());
+        }
+        let rel = |ms: i64| (ms - t0) as f64 / 1e3;
+        let rel_opt = |ms: Option<i64>| ms.filter(|m| *m > 0).map(|m| (m - t0) as f64 / 1e3);
+        let end_ms = self.app_end_ms.or(self.max_ms).unwrap_or(t0);
+        if let (Some(end), Some(max)) = (self.app_end_ms, self.max_ms) {
+            if max > end + 1000 {
+                self.note(format!(
+                    "events continue {:.1} s after SparkListenerApplicationEnd; duration ends at the application end",
+                    (max - end) as f64 / 1e3
+                ));
+            }
+        }
+        let run = &mut self.run;
+        run.meta.start_epoch_ms = (t0 > 0).then_some(t0);
+        run.meta.duration_s = rel(end_ms).max(0.0);
+
+        // Stages: completion time lookup for StageExecutorMetrics samples.
+        let stage_done: HashMap<(u64, u32), i64> = self
+            .stages
+            .iter()
+            .filter_map(|s| s.completed_ms.map(|c| ((s.stage.id, s.stage.attempt), c)))
+            .collect();
+        for (exec_i, key, heap) in std::mem::take(&mut self.stage_heap) {
+            if let (Some(&at), Some(ex)) = (stage_done.get(&key), self.executors.get_mut(exec_i)) {
+                ex.heap.push((at, heap));
+            }
+        }
+
+        let any_heap = self.executors.iter().any(|e| !e.heap.is_empty());
+        for eb in &mut self.executors {
+            let mut ex = std::mem::take(&mut eb.exec);
+            ex.added_s = rel_opt(eb.added_ms).map(|s| s.max(0.0));
+            ex.removed_s = rel_opt(eb.removed_ms);
+            ex.peak_metrics = peaks_map(&eb.peaks);
+            if !eb.heap.is_empty() {
+                eb.heap.sort_by_key(|p| p.0);
+                let mut s = Series::new(
+                    metrics::heap_used(&ex.id),
+                    SeriesKind::Gauge,
+                    Unit::Bytes,
+                    SeriesSource::ExecutorMetrics,
+                );
+                for &(ms, h) in &eb.heap {
+                    s.push(rel(ms).max(0.0), h as f64);
+                }
+                run.series.push(s);
+            }
+            run.executors.push(ex);
+        }
+        run.meta.memory_source = if any_heap {
+            MemorySource::ExecutorMetrics
+        } else {
+            MemorySource::None
+        };
+
+        for sb in self.stages {
+            let mut st = sb.stage;
+            st.submitted_s = rel_opt(sb.submitted_ms);
+            st.completed_s = rel_opt(sb.completed_ms);
+            st.peak_executor_metrics = peaks_map(&sb.peaks);
+            run.stages.push(st);
+        }
+        run.stages.sort_by_key(|s| (s.id, s.attempt));
+
+        let mut running = 0usize;
+        for tb in self.tasks {
+            let mut t = tb.task;
+            t.launch_s = rel(tb.launch_ms);
+            t.finish_s = tb.finish_ms.map(rel);
+            if t.status == TaskStatus::Running {
+                running += 1;
+            }
+            run.tasks.push(t);
+        }
+        run.tasks
+            .sort_by(|a, b| a.launch_s.total_cmp(&b.launch_s).then(a.id.cmp(&b.id)));
+
+        for jb in self.jobs {
+            let mut j = jb.job;
+            j.submitted_s = rel_opt(jb.submitted_ms);
+            j.completed_s = rel_opt(jb.completed_ms);
+            run.jobs.push(j);
+        }
+        run.jobs.sort_by_key(|j| j.id);
+        for sb in self.sql {
+            let mut s = sb.sql;
+            s.start_s = rel_opt(sb.start_ms);
+            s.end_s = rel_opt(sb.end_ms);
+            run.sql.push(s);
+        }
+        run.sql.sort_by_key(|s| s.id);
+
+        // Status: the end event decides; a non-zero exit code or a failed last job means failure.
+        let last_failed_job = run
+            .jobs
+            .iter()
+            .filter(|j| j.result != JobResult::Running)
+            .max_by(|a, b| {
+                a.completed_s
+                    .unwrap_or(0.0)
+                    .total_cmp(&b.completed_s.unwrap_or(0.0))
+            })
+            .filter(|j| j.result == JobResult::Failed);
+        let sql_error = run.sql.iter().rev().find_map(|s| s.error.clone());
+        run.meta.status = if self.app_end_ms.is_none() {
+            RunStatus::Incomplete
+        } else if self.exit_code.is_some_and(|c| c != 0) || last_failed_job.is_some() {
+            RunStatus::Failed
+        } else {
+            RunStatus::Succeeded
+        };
+        if run.meta.status == RunStatus::Failed {
+            run.meta.error = last_failed_job
+                .and_then(|j| j.failure_reason.clone())
+                .or(sql_error)
+                .or_else(|| {
+                    self.exit_code
+                        .map(|c| format!("application exited with code {c}"))
+                });
+        }
+        if run.meta.status == RunStatus::Incomplete && self.events > 0 {
+            run.warnings.push(format!(
+                "no SparkListenerApplicationEnd: the log is in progress or truncated; showing the first {:.1} s{}",
+                run.meta.duration_s,
+                if running > 0 {
+                    format!(" ({running} tasks still running)")
+                } else {
+                    String::new()
+                }
+            ));
+        }
+        for (kind, (count, msgs)) in self.warning_counts {
+            let extra = count.saturating_sub(msgs.len());
+            run.warnings.extend(msgs);
+            if extra > 0 {
+                run.warnings
+                    .push(format!("… and {extra} more of the same kind ({kind})"));
+            }
+        }
+        self.run
+    }
+}

@@ -1,0 +1,70 @@
+//! Which files of an event-log directory to read, in which order (pure: works on names only).
+//!
+//! Layouts (Spark's `EventLogFileWriters`): a single file `app-…[.codec][.inprogress]`; a rolling
+//! directory `eventlog_v2_<app>/` with `events_<n>_<app>[.codec][.compact]` and
+//! `appstatus_<app>[.inprogress]`; the Spark 1.x directory with `EVENT_LOG_<n>`,
+//! `SPARK_VERSION_<v>`, `COMPRESSION_CODEC_<c>` and `APPLICATION_COMPLETE`.
+
+/// The files to read and what the names say about the log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DirectoryPlan {
+    /// `rolling` or `v1`.
+    pub layout: &'static str,
+    /// Event files in reading order.
+    pub files: Vec<String>,
+    /// The names say the application has not finished writing.
+    pub in_progress: bool,
+    /// Spark version from a v1 `SPARK_VERSION_…` marker.
+    pub spark_version: Option<String>,
+}
+
+fn rolling_index(name: &str) -> Option<(u64, bool)> {
+    let rest = name.strip_prefix("events_")?;
+    let (n, _) = rest.split_once('_')?;
+    Some((n.parse().ok()?, name.ends_with(".compact")))
+}
+
+/// Plans the reading of a directory from its file names; `Err` says why it is not an event-log directory.
+pub fn plan_directory(names: &[String]) -> Result<DirectoryPlan, String> {
+    let mut rolling: Vec<(u64, bool, &String)> = names
+        .iter()
+        .filter_map(|n| rolling_index(n).map(|(i, c)| (i, c, n)))
+        .collect();
+    if !rolling.is_empty() {
+        rolling.sort_by_key(|r| r.0);
+        // A compacted file holds everything before it: start at the last one.
+        let start = rolling.iter().rposition(|r| r.1).unwrap_or(0);
+        let status = names.iter().find(|n| n.starts_with("appstatus_"));
+        let in_progress = match status {
+            Some(s) => s.ends_with(".inprogress"),
+            None => true,
+        };
+        return Ok(DirectoryPlan {
+            layout: "rolling",
+            files: rolling[start..].iter().map(|r| r.2.clone()).collect(),
+            in_progress,
+            spark_version: None,
+        });
+    }
+    let mut v1: Vec<(u64, &String)> = names
+        .iter()
+        .filter_map(|n| Some((n.strip_prefix("EVENT_LOG_")?.parse().ok()?, n)))
+        .collect();
+    if !v1.is_empty() {
+        v1.sort_by_key(|r| r.0);
+        return Ok(DirectoryPlan {
+            layout: "v1",
+            files: v1.iter().map(|r| r.1.clone()).collect(),
+            in_progress: !names.iter().any(|n| n == "APPLICATION_COMPLETE"),
+            spark_version: names
+                .iter()
+                .find_map(|n| n.strip_prefix("SPARK_VERSION_").map(str::to_string)),
+        });
+    }
+    Err("no Spark event-log files in it (expected events_<n>_<app> files of a rolling log, or EVENT_LOG_<n>)".into())
+}
+
+/// True when a single log file's name marks it as still being written.
+pub fn is_in_progress_name(name: &str) -> bool {
+    name.ends_with(".inprogress")
+}

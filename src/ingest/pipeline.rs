@@ -1,0 +1,553 @@
+//! The push pipeline shared by the CLI and the page: file bytes → decompression → content
+//! detection → event-log parser or JSON document → `Run`.
+//!
+//! Nothing here blocks or touches the file system: callers push chunks as they arrive (from a
+//! file read loop, a `ReadableStream`, a fetch body) and may stop at any time.
+
+use super::decompress::{self, Codec, DecodeError, Decoder};
+use super::event_log::EventLogParser;
+use super::{cloudwatch, run_file};
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{Run, SourceFormat};
+
+/// Enough leading bytes to recognise every codec's magic.
+const MAGIC_BYTES: usize = 8;
+/// Decompressed bytes examined before deciding what a file holds.
+const SNIFF_BYTES: usize = 64;
+
+/// A run read from an input, with how it was read.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// The run.
+    pub run: Run,
+    /// The kind of input (a run file keeps `run.meta.source_format` of its origin).
+    pub format: SourceFormat,
+    /// Codec of the first file.
+    pub codec: Codec,
+    /// Bytes read from the input (compressed).
+    pub bytes_in: u64,
+    /// Bytes after decompression.
+    pub bytes_out: u64,
+}
+
+/// Decompresses one file; detects the codec from its first bytes.
+pub struct FileDecoder {
+    name: String,
+    head: Vec<u8>,
+    decoder: Option<Box<dyn Decoder>>,
+    codec: Codec,
+    bytes_in: u64,
+    failed: Option<DecodeError>,
+}
+
+impl FileDecoder {
+    /// A decoder for the file `name`.
+    pub fn new(name: &str) -> FileDecoder {
+        FileDecoder {
+            name: name.to_string(),
+            head: Vec::new(),
+            decoder: None,
+            codec: Codec::None,
+            bytes_in: 0,
+            failed: None,
+        }
+    }
+
+    /// The file's codec (known after the first bytes).
+    pub fn codec(&self) -> Codec {
+        self.codec
+    }
+
+    /// Compressed bytes pushed so far.
+    pub fn bytes_in(&self) -> u64 {
+        self.bytes_in
+    }
+
+    /// Feeds file bytes; decompressed output goes to `out`. A corrupt stream is an error only if
+    /// nothing was decoded yet; `emitted` tells whether `out` has received anything.
+    pub fn push(
+        &mut self,
+        input: &[u8],
+        out: &mut dyn FnMut(&[u8]),
+    ) -> std::result::Result<(), DecodeError> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        self.bytes_in += input.len() as u64;
+        if self.decoder.is_none() {
+            if self.head.len() + input.len() < MAGIC_BYTES {
+                self.head.extend_from_slice(input);
+                return Ok(());
+            }
+            let mut head = std::mem::take(&mut self.head);
+            head.extend_from_slice(input);
+            self.start(&head);
+            return self.feed(&head, out);
+        }
+        self.feed(input, out)
+    }
+
+    fn start(&mut self, head: &[u8]) {
+        self.codec = Codec::detect(head);
+        self.decoder = Some(decompress::decoder(self.codec));
+    }
+
+    fn feed(
+        &mut self,
+        input: &[u8],
+        out: &mut dyn FnMut(&[u8]),
+    ) -> std::result::Result<(), DecodeError> {
+        let Some(d) = self.decoder.as_mut() else {
+            return Ok(());
+        };
+        let r = d.push(input, out);
+        if let Err(e) = &r {
+            self.failed = Some(e.clone());
+        }
+        r
+    }
+
+    /// End of the file: flushes; `Err(Truncated)` if the compressed stream was cut off.
+    pub fn finish(&mut self, out: &mut dyn FnMut(&[u8])) -> std::result::Result<(), DecodeError> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        if self.decoder.is_none() {
+            let head = std::mem::take(&mut self.head);
+            self.start(&head);
+            self.feed(&head, out)?;
+        }
+        match self.decoder.as_mut() {
+            Some(d) => d.finish(out),
+            None => Ok(()),
+        }
+    }
+
+    /// The file name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// What the decompressed content of the input turned out to be.
+enum Content {
+    /// Not decided yet: the first bytes of the current file.
+    Undecided(Vec<u8>),
+    /// Spark event log lines.
+    EventLog,
+    /// A JSON document (run file or CloudWatch export), kept whole.
+    Document(Vec<u8>),
+    /// An empty or skipped file.
+    Skip,
+}
+
+/// Receives decompressed bytes of one or more files of one run and builds the run.
+pub struct ContentSink {
+    input: String,
+    file: String,
+    content: Content,
+    parser: Option<EventLogParser>,
+    documents: Vec<(String, Vec<u8>)>,
+    error: Option<Error>,
+    bytes_out: u64,
+    files: usize,
+    empty_files: Vec<String>,
+    warnings: Vec<String>,
+}
+
+fn starts_like_event_log(b: &[u8]) -> bool {
+    let b = strip_bom(b).trim_ascii_start();
+    b.starts_with(b"{\"Event\"")
+}
+
+fn strip_bom(b: &[u8]) -> &[u8] {
+    b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)
+}
+
+impl ContentSink {
+    /// A sink for the input named `input` (a path, file name or URL, used in messages).
+    pub fn new(input: &str) -> ContentSink {
+        ContentSink {
+            input: input.to_string(),
+            file: input.to_string(),
+            content: Content::Skip,
+            parser: None,
+            documents: Vec::new(),
+            error: None,
+            bytes_out: 0,
+            files: 0,
+            empty_files: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The first error, if content was rejected.
+    pub fn error(&self) -> Option<&Error> {
+        self.error.as_ref()
+    }
+
+    /// Decompressed bytes received.
+    pub fn bytes_out(&self) -> u64 {
+        self.bytes_out
+    }
+
+    /// Starts a file (its name appears in messages).
+    pub fn begin_file(&mut self, file: &str) {
+        self.end_file();
+        self.file = file.to_string();
+        self.files += 1;
+        self.content = Content::Undecided(Vec::new());
+    }
+
+    /// Adds a warning about the current input.
+    pub fn warn(&mut self, message: String) {
+        self.warnings.push(message);
+    }
+
+    /// Feeds decompressed bytes of the current file.
+    pub fn push(&mut self, bytes: &[u8]) {
+        if self.error.is_some() || bytes.is_empty() {
+            return;
+        }
+        self.bytes_out += bytes.len() as u64;
+        match &mut self.content {
+            Content::EventLog => {
+                if let Some(p) = self.parser.as_mut() {
+                    p.push(bytes);
+                }
+            }
+            Content::Document(buf) => buf.extend_from_slice(bytes),
+            Content::Skip => {}
+            Content::Undecided(head) => {
+                head.extend_from_slice(bytes);
+                if strip_bom(head).trim_ascii_start().len() >= SNIFF_BYTES {
+                    let head = std::mem::take(head);
+                    self.decide(head);
+                }
+            }
+        }
+    }
+
+    fn decide(&mut self, head: Vec<u8>) {
+        let body = strip_bom(&head).trim_ascii_start();
+        if body.is_empty() {
+            self.empty_files.push(self.file.clone());
+            self.content = Content::Skip;
+        } else if starts_like_event_log(body) {
+            let file = self.file.clone();
+            let parser = self
+                .parser
+                .get_or_insert_with(|| EventLogParser::new(&file));
+            parser.begin_file(&file);
+            parser.push(&head);
+            self.content = Content::EventLog;
+        } else if body[0] == b'{' || body[0] == b'[' {
+            self.content = Content::Document(head);
+        } else {
+            self.error = Some(Error::new(
+                &self.file,
+                ErrorKind::UnsupportedFormat,
+                format!(
+                    "not a Spark event log, CloudWatch export or Runlens run file: it starts with {} (expected JSON)",
+                    describe_bytes(body)
+                ),
+            ));
+            self.content = Content::Skip;
+        }
+    }
+
+    /// Ends the current file.
+    pub fn end_file(&mut self) {
+        match std::mem::replace(&mut self.content, Content::Skip) {
+            Content::Undecided(head) => self.decide(head),
+            other => self.content = other,
+        }
+        match std::mem::replace(&mut self.content, Content::Skip) {
+            Content::Document(buf) => self.documents.push((self.file.clone(), buf)),
+            Content::EventLog => {
+                if let Some(p) = self.parser.as_mut() {
+                    p.end_file();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Builds the run from everything received.
+    pub fn finish(mut self) -> Result<(Run, SourceFormat)> {
+        self.end_file();
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let (mut run, format) = if let Some(parser) = self.parser {
+            if parser.events() == 0 {
+                return Err(Error::new(
+                    &self.input,
+                    ErrorKind::InvalidContent,
+                    format!(
+                        "no Spark listener event could be read ({} lines were not valid events)",
+                        parser.bad_lines()
+                    ),
+                ));
+            }
+            let mut run = parser.finish();
+            for (name, _) in &self.documents {
+                run.warnings.push(format!(
+                    "{name}: a JSON document among event-log files; ignored"
+                ));
+            }
+            (run, SourceFormat::SparkEventLog)
+        } else if !self.documents.is_empty() {
+            documents_to_run(&self.input, self.documents)?
+        } else if self.files == 0 || !self.empty_files.is_empty() {
+            return Err(Error::new(
+                &self.input,
+                ErrorKind::Empty,
+                "the file is empty",
+            ));
+        } else {
+            return Err(Error::new(&self.input, ErrorKind::Empty, "nothing to read"));
+        };
+        let mut warnings = self.warnings;
+        warnings.append(&mut run.warnings);
+        run.warnings = warnings;
+        Ok((run, format))
+    }
+}
+
+/// First bytes of an unrecognised input, for a message.
+fn describe_bytes(b: &[u8]) -> String {
+    let head = &b[..b.len().min(8)];
+    if head.iter().all(|c| c.is_ascii_graphic() || *c == b' ') {
+        format!("\"{}\"", String::from_utf8_lossy(head))
+    } else {
+        let hex: Vec<String> = head.iter().map(|c| format!("{c:02x}")).collect();
+        format!("bytes {}", hex.join(" "))
+    }
+}
+
+/// Parses buffered JSON documents (one or more JSON values per file) into a run.
+fn documents_to_run(input: &str, documents: Vec<(String, Vec<u8>)>) -> Result<(Run, SourceFormat)> {
+    let mut values: Vec<(String, serde_json::Value)> = Vec::new();
+    for (name, buf) in documents {
+        let stream =
+            serde_json::Deserializer::from_slice(strip_bom(&buf)).into_iter::<serde_json::Value>();
+        for v in stream {
+            match v {
+                Ok(v) => values.push((name.clone(), v)),
+                Err(e) if e.is_eof() => {
+                    return Err(Error::new(
+                        &name,
+                        ErrorKind::InvalidContent,
+                        format!("the JSON is cut off ({e}): the file is truncated"),
+                    ))
+                }
+                Err(e) => {
+                    return Err(Error::new(
+                        &name,
+                        ErrorKind::InvalidContent,
+                        format!("invalid JSON: {e}"),
+                    ))
+                }
+            }
+        }
+    }
+    if values.len() == 1 && run_file::is_run_file(&values[0].1) {
+        let (name, v) = values.remove(0);
+        return Ok((run_file::from_value(&name, v)?, SourceFormat::RunFile));
+    }
+    if let Some((name, _)) = values.iter().find(|(_, v)| run_file::is_run_file(v)) {
+        return Err(Error::new(
+            name,
+            ErrorKind::InvalidContent,
+            "a run file must be loaded on its own, not together with other files",
+        ));
+    }
+    if values.iter().all(|(_, v)| v.get("Event").is_some()) {
+        // JSON lines whose "Event" key is not first: still an event log.
+        let mut parser = EventLogParser::new(input);
+        for (name, v) in &values {
+            parser.begin_file(name);
+            parser.push(v.to_string().as_bytes());
+            parser.push(b"\n");
+        }
+        return Ok((parser.finish(), SourceFormat::SparkEventLog));
+    }
+    if values.iter().any(|(_, v)| cloudwatch::is_cloudwatch_doc(v)) {
+        return Ok((cloudwatch::parse_docs(&values)?, SourceFormat::Cloudwatch));
+    }
+    let (name, v) = &values[0];
+    Err(Error::new(
+        name,
+        ErrorKind::UnsupportedFormat,
+        format!(
+            "JSON of an unknown shape ({}): expected a Spark event log (JSON lines with \"Event\"), a CloudWatch get-metric-data / get-metric-statistics export, or a runlens/run@1 file",
+            json_shape(v)
+        ),
+    ))
+}
+
+fn json_shape(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Object(m) => {
+            let keys: Vec<&str> = m.keys().take(5).map(String::as_str).collect();
+            format!("an object with keys {}", keys.join(", "))
+        }
+        serde_json::Value::Array(a) => format!("an array of {} items", a.len()),
+        other => format!(
+            "a {}",
+            match other {
+                serde_json::Value::String(_) => "string",
+                serde_json::Value::Number(_) => "number",
+                serde_json::Value::Bool(_) => "boolean",
+                _ => "null",
+            }
+        ),
+    }
+}
+
+/// The whole pipeline for one run in one thread: push file bytes, get a run.
+pub struct Ingestor {
+    decoder: Option<FileDecoder>,
+    sink: ContentSink,
+    bytes_in: u64,
+    first_codec: Option<Codec>,
+    /// The current file's stream failed: ignore the rest of it.
+    skip_rest: bool,
+}
+
+impl Ingestor {
+    /// An ingestor for the input `input` (its name is used in messages).
+    pub fn new(input: &str) -> Ingestor {
+        Ingestor {
+            decoder: None,
+            sink: ContentSink::new(input),
+            bytes_in: 0,
+            first_codec: None,
+            skip_rest: false,
+        }
+    }
+
+    /// Starts a file of the input (a single file, or one file of a rolling log / export).
+    pub fn begin_file(&mut self, name: &str) {
+        self.end_file();
+        self.decoder = Some(FileDecoder::new(name));
+        self.skip_rest = false;
+        self.sink.begin_file(name);
+    }
+
+    /// Feeds bytes of the current file. Stops with the first unrecoverable error.
+    pub fn push(&mut self, bytes: &[u8]) -> Result<()> {
+        if let Some(e) = self.sink.error() {
+            return Err(e.clone());
+        }
+        if self.decoder.is_none() {
+            let input = self.sink.input.clone();
+            self.begin_file(&input);
+        }
+        self.bytes_in += bytes.len() as u64;
+        if self.skip_rest {
+            return Ok(());
+        }
+        let Some(dec) = self.decoder.as_mut() else {
+            return Ok(());
+        };
+        let sink = &mut self.sink;
+        let r = dec.push(bytes, &mut |out| sink.push(out));
+        if let Err(e) = r {
+            self.skip_rest = true;
+            let (name, codec) = (dec.name().to_string(), dec.codec());
+            handle_decode_error(&mut self.sink, &name, codec, e)?;
+        }
+        if let Some(e) = self.sink.error() {
+            return Err(e.clone());
+        }
+        Ok(())
+    }
+
+    /// Ends the current file.
+    pub fn end_file(&mut self) {
+        if let Some(mut dec) = self.decoder.take() {
+            self.first_codec.get_or_insert(dec.codec());
+            let sink = &mut self.sink;
+            let r = if self.skip_rest {
+                Ok(())
+            } else {
+                dec.finish(&mut |out| sink.push(out))
+            };
+            if let Err(e) = r {
+                // Errors are kept in the sink and surface from `finish`.
+                let _ = handle_decode_error(&mut self.sink, dec.name(), dec.codec(), e);
+            }
+            self.sink.end_file();
+        }
+    }
+
+    /// Compressed bytes pushed so far.
+    pub fn bytes_in(&self) -> u64 {
+        self.bytes_in
+    }
+
+    /// Decompressed bytes so far.
+    pub fn bytes_out(&self) -> u64 {
+        self.sink.bytes_out()
+    }
+
+    /// Builds the run.
+    pub fn finish(mut self) -> Result<Loaded> {
+        self.end_file();
+        let bytes_out = self.sink.bytes_out();
+        let (run, format) = self.sink.finish()?;
+        Ok(Loaded {
+            run,
+            format,
+            codec: self.first_codec.unwrap_or(Codec::None),
+            bytes_in: self.bytes_in,
+            bytes_out,
+        })
+    }
+}
+
+/// A truncated stream keeps what was decoded (with a warning); a corrupt one is an error only
+/// when nothing usable came out of it.
+pub fn handle_decode_error(
+    sink: &mut ContentSink,
+    file: &str,
+    codec: Codec,
+    e: DecodeError,
+) -> Result<()> {
+    match e {
+        DecodeError::Truncated(detail) => {
+            sink.warn(format!(
+                "{file}: the {} stream is cut off ({detail}): the log is truncated or still being written; loaded what was complete",
+                codec.name()
+            ));
+            Ok(())
+        }
+        DecodeError::Corrupt(detail) => {
+            if sink.bytes_out() == 0 {
+                let err = Error::new(
+                    file,
+                    ErrorKind::Corrupt,
+                    format!("not a valid {} stream: {detail}", codec.name()),
+                );
+                sink.error = Some(err.clone());
+                Err(err)
+            } else {
+                sink.warn(format!(
+                    "{file}: the {} stream is corrupt ({detail}); loaded what came before",
+                    codec.name()
+                ));
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Reads a whole in-memory input (one file).
+pub fn ingest_bytes(name: &str, bytes: &[u8]) -> Result<Loaded> {
+    let mut ing = Ingestor::new(name);
+    ing.begin_file(name);
+    ing.push(bytes)?;
+    ing.finish()
+}

@@ -1,0 +1,85 @@
+//! AWS Glue worker types and pricing.
+//!
+//! Source: AWS Glue Developer Guide, "Defining job properties for Spark jobs" (worker types:
+//! vCPU, memory, disk, DPU) and the AWS Glue pricing page ($0.44 per DPU-hour for Spark jobs
+//! in most regions). Disk is the worker's local volume as the documentation gives it.
+
+/// One AWS Glue worker type.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WorkerType {
+    /// Name as Glue spells it (`G.1X`).
+    pub name: &'static str,
+    /// Data processing units billed per worker.
+    pub dpu: f64,
+    /// vCPUs (Spark task slots of its one executor).
+    pub vcpu: u32,
+    /// Memory, bytes.
+    pub memory_bytes: u64,
+    /// Local disk, bytes.
+    pub disk_bytes: u64,
+}
+
+const GIB: u64 = 1 << 30;
+
+/// Glue worker types, smallest first.
+pub const WORKER_TYPES: [WorkerType; 7] = [
+    WorkerType {
+        name: "G.025X",
+        dpu: 0.25,
+        vcpu: 2,
+        memory_bytes: 4 * GIB,
+        disk_bytes: 84 * GIB,
+    },
+    WorkerType {
+        name: "G.1X",
+        dpu: 1.0,
+        vcpu: 4,
+        memory_bytes: 16 * GIB,
+        disk_bytes: 64 * GIB,
+    },
+    WorkerType {
+        name: "G.2X",
+        dpu: 2.0,
+        vcpu: 8,
+        memory_bytes: 32 * GIB,
+        disk_bytes: 128 * GIB,
+    },
+    WorkerType {
+        name: "G.4X",
+        dpu: 4.0,
+        vcpu: 16,
+        memory_bytes: 64 * GIB,
+        disk_bytes: 256 * GIB,
+    },
+    WorkerType {
+        name: "G.8X",
+        dpu: 8.0,
+        vcpu: 32,
+        memory_bytes: 128 * GIB,
+        disk_bytes: 512 * GIB,
+    },
+    WorkerType {
+        name: "G.12X",
+        dpu: 12.0,
+        vcpu: 48,
+        memory_bytes: 192 * GIB,
+        disk_bytes: 768 * GIB,
+    },
+    WorkerType {
+        name: "G.16X",
+        dpu: 16.0,
+        vcpu: 64,
+        memory_bytes: 256 * GIB,
+        disk_bytes: 1024 * GIB,
+    },
+];
+
+/// Default price of one DPU-hour, US dollars (AWS Glue pricing, Spark jobs).
+pub const DEFAULT_PRICE_PER_DPU_HOUR: f64 = 0.44;
+
+/// The worker type named `name` (case-insensitive, `G.1X` or `g1x`).
+pub fn worker_type(name: &str) -> Option<&'static WorkerType> {
+    let norm = |s: &str| s.to_ascii_uppercase().replace('.', "");
+    let want = norm(name);
+    WORKER_TYPES.iter().find(|w| norm(w.name) == want)
+}

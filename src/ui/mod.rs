@@ -1,0 +1,29 @@
+//! The page (wasm32 only): a Leptos client-side app over the same core as the CLI.
+
+pub mod app;
+
+/// Starts the page: installs the panic hook, then mounts [`app::App`] to `<body>`.
+pub fn mount() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        show_panic(&info.to_string());
+    }));
+    leptos::mount::mount_to_body(app::App);
+}
+
+/// Puts a panic's message at the top of the page (`role="alert"`), as text. What was shown
+/// before stays in place and usable; the message says to reload for a fresh start.
+fn show_panic(message: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let (Some(body), Ok(alert)) = (doc.body(), doc.create_element("div")) else {
+        return;
+    };
+    let _ = alert.set_attribute("role", "alert");
+    let _ = alert.set_attribute("class", "panic");
+    alert.set_text_content(Some(&format!(
+        "Runlens hit an internal error and stopped: {message}. Reload the page to start again."
+    )));
+    let _ = body.prepend_with_node_1(&alert);
+}
