@@ -17,6 +17,8 @@ pub struct EventLogParser {
     file: String,
     line: u64,
     bad_lines: u64,
+    /// Reused buffer for a task-end line without its accumulators.
+    scratch: Vec<u8>,
 }
 
 /// The event name of a line written by Spark's JsonProtocol, which always puts `"Event"` first.
@@ -36,6 +38,7 @@ impl EventLogParser {
             file: file.to_string(),
             line: 0,
             bad_lines: 0,
+            scratch: Vec::new(),
         }
     }
 
@@ -122,7 +125,17 @@ impl EventLogParser {
         };
         let b = &mut self.builder;
         let result = match name {
-            b"SparkListenerTaskEnd" => parse(line).map(|e| b.task_end(e, pos)),
+            b"SparkListenerTaskEnd" => {
+                // Most of a Spark 3/4 task-end line is its accumulator list, which Runlens does not
+                // use: cut it out before parsing (5–6 KB of a ~7 KB line).
+                let slim = without_accumulables(line, &mut self.scratch)
+                    .then(|| parse(&self.scratch).ok())
+                    .flatten();
+                match slim {
+                    Some(e) => Ok(b.task_end(e, pos)),
+                    None => parse(line).map(|e| b.task_end(e, pos)),
+                }
+            }
             b"SparkListenerTaskStart" => parse(line).map(|e| b.task_start(e, pos)),
             b"SparkListenerStageSubmitted" => parse(line).map(|e| b.stage_submitted(e)),
             b"SparkListenerStageCompleted" => parse(line).map(|e| b.stage_completed(e)),
@@ -159,6 +172,34 @@ impl EventLogParser {
     }
 }
 
+/// Copies `line` into `out` without the `"Accumulables":[…]` member of its task info; false (and
+/// `out` unspecified) when the line has none or its end cannot be found.
+///
+/// Spark's JsonProtocol writes `Accumulables` last in `Task Info`, followed by `"Task Executor
+/// Metrics"` or `"Task Metrics"`; the cut ends at the first `]},"Task ` after it. Should a metric
+/// name ever contain that text, the slim line fails to parse and the caller parses the full line.
+fn without_accumulables(line: &[u8], out: &mut Vec<u8>) -> bool {
+    const KEY: &[u8] = b"\"Accumulables\":[";
+    const END: &[u8] = b"]},\"Task ";
+    let Some(start) = memchr::memmem::find(line, KEY) else {
+        return false;
+    };
+    let body = start + KEY.len();
+    let Some(close) = memchr::memmem::find(&line[body..], END).map(|i| body + i + 1) else {
+        return false;
+    };
+    // Drop the member and the comma before it (it is the last member of Task Info).
+    let cut_from = if line[..start].ends_with(b",") {
+        start - 1
+    } else {
+        start
+    };
+    out.clear();
+    out.extend_from_slice(&line[..cut_from]);
+    out.extend_from_slice(&line[close..]);
+    true
+}
+
 fn parse<'a, T: serde::Deserialize<'a>>(line: &'a [u8]) -> serde_json::Result<T> {
     serde_json::from_slice(line)
 }
@@ -182,4 +223,39 @@ pub fn parse_bytes(file: &str, bytes: &[u8]) -> Run {
     let mut p = EventLogParser::new(file);
     p.push(bytes);
     p.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accumulables_are_cut_out_exactly() {
+        let line = br#"{"Event":"SparkListenerTaskEnd","Task Info":{"Task ID":1,"Killed":false,"Accumulables":[{"ID":1,"Name":"a]\"[b","Update":"[1,2]"},{"ID":2,"Value":[3,[4]]}]},"Task Metrics":{"x":1}}"#;
+        let mut out = Vec::new();
+        assert!(without_accumulables(line, &mut out));
+        assert_eq!(
+            std::str::from_utf8(&out).unwrap(),
+            r#"{"Event":"SparkListenerTaskEnd","Task Info":{"Task ID":1,"Killed":false},"Task Metrics":{"x":1}}"#
+        );
+        let only = br#"{"Task Info":{"Accumulables":[]},"Task Metrics":{}}"#;
+        assert!(without_accumulables(only, &mut out));
+        assert_eq!(
+            std::str::from_utf8(&out).unwrap(),
+            r#"{"Task Info":{},"Task Metrics":{}}"#
+        );
+        assert!(!without_accumulables(
+            br#"{"Task Info":{"Accumulables":[1]}}"#,
+            &mut out
+        ));
+        assert!(!without_accumulables(br#"{"a":1}"#, &mut out));
+    }
+
+    #[test]
+    fn a_misleading_metric_name_falls_back_to_the_full_line() {
+        let line = br#"{"Event":"SparkListenerTaskEnd","Stage ID":0,"Task Info":{"Task ID":1,"Executor ID":"1","Launch Time":5,"Finish Time":9,"Accumulables":[{"Name":"]},\"Task x"}]},"Task Metrics":{"Executor Run Time":4}}"#;
+        let run = parse_bytes("t", line);
+        assert_eq!(run.tasks.len(), 1);
+        assert_eq!(run.tasks[0].run_time_s, 0.004);
+    }
 }

@@ -1,0 +1,148 @@
+//! Tests in headless Chromium (wasm-bindgen-test): the core's ingest compiled to wasm32, and the
+//! app mounted into the test page. Run by scripts/test:
+//! `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test --target wasm32-unknown-unknown --test browser`.
+//! The runner serves the crate root too, so the page's relative `examples/…` URLs resolve.
+#![cfg(target_arch = "wasm32")]
+
+use std::io::Write;
+
+use runlens::model::RunStatus;
+use runlens::ui::app::{thousands, App, RunSummary};
+use runlens::ErrorKind;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A complete, tiny Spark event log: one executor, one stage of two 1-second tasks.
+const MINI_LOG: &str = r#"{"Event":"SparkListenerLogStart","Spark Version":"4.3.0"}
+{"Event":"SparkListenerApplicationStart","App Name":"mini","App ID":"app-mini-0001","Timestamp":1000000,"User":"test"}
+{"Event":"SparkListenerExecutorAdded","Timestamp":1000100,"Executor ID":"1","Executor Info":{"Host":"w1","Total Cores":1}}
+{"Event":"SparkListenerJobStart","Job ID":0,"Submission Time":1000200,"Stage IDs":[0]}
+{"Event":"SparkListenerStageSubmitted","Stage Info":{"Stage ID":0,"Stage Attempt ID":0,"Stage Name":"count","Number of Tasks":2,"Submission Time":1000200}}
+{"Event":"SparkListenerTaskStart","Stage ID":0,"Stage Attempt ID":0,"Task Info":{"Task ID":0,"Index":0,"Attempt":0,"Launch Time":1000300,"Executor ID":"1"}}
+{"Event":"SparkListenerTaskEnd","Stage ID":0,"Stage Attempt ID":0,"Task End Reason":{"Reason":"Success"},"Task Info":{"Task ID":0,"Index":0,"Attempt":0,"Launch Time":1000300,"Executor ID":"1","Finish Time":1001300},"Task Metrics":{"Executor Run Time":900,"Input Metrics":{"Bytes Read":1000,"Records Read":10}}}
+{"Event":"SparkListenerTaskStart","Stage ID":0,"Stage Attempt ID":0,"Task Info":{"Task ID":1,"Index":1,"Attempt":0,"Launch Time":1001300,"Executor ID":"1"}}
+{"Event":"SparkListenerTaskEnd","Stage ID":0,"Stage Attempt ID":0,"Task End Reason":{"Reason":"Success"},"Task Info":{"Task ID":1,"Index":1,"Attempt":0,"Launch Time":1001300,"Executor ID":"1","Finish Time":1002300},"Task Metrics":{"Executor Run Time":900,"Input Metrics":{"Bytes Read":2000,"Records Read":20}}}
+{"Event":"SparkListenerStageCompleted","Stage Info":{"Stage ID":0,"Stage Attempt ID":0,"Stage Name":"count","Number of Tasks":2,"Submission Time":1000200,"Completion Time":1002400}}
+{"Event":"SparkListenerJobEnd","Job ID":0,"Completion Time":1002500,"Job Result":{"Result":"JobSucceeded"}}
+{"Event":"SparkListenerApplicationEnd","Timestamp":1004000}
+"#;
+
+fn check_mini_run(run: &runlens::model::Run) {
+    assert_eq!(run.meta.app_id.as_deref(), Some("app-mini-0001"));
+    assert_eq!(run.meta.spark_version.as_deref(), Some("4.3.0"));
+    assert_eq!(run.meta.status, RunStatus::Succeeded);
+    assert!(
+        (run.meta.duration_s - 4.0).abs() < 1e-9,
+        "{}",
+        run.meta.duration_s
+    );
+    assert_eq!(run.tasks.len(), 2);
+    assert_eq!(run.stages.len(), 1);
+    let summary = RunSummary::of(run);
+    assert_eq!(summary.name, "mini");
+    assert_eq!(summary.status, "succeeded");
+    assert_eq!(summary.duration, "4.0 s");
+    assert_eq!(summary.tasks, "2");
+}
+
+#[wasm_bindgen_test]
+fn ingests_an_event_log_in_the_browser() {
+    let loaded =
+        runlens::ingest::ingest_bytes("mini.log", MINI_LOG.as_bytes()).expect("mini log reads");
+    check_mini_run(&loaded.run);
+}
+
+#[wasm_bindgen_test]
+fn ingests_a_gzip_event_log_in_the_browser() {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(MINI_LOG.as_bytes()).unwrap();
+    let bytes = gz.finish().unwrap();
+    let loaded = runlens::ingest::ingest_bytes("mini.log.gz", &bytes).expect("gzip log reads");
+    assert_eq!(loaded.bytes_in, bytes.len() as u64);
+    assert_eq!(loaded.bytes_out, MINI_LOG.len() as u64);
+    check_mini_run(&loaded.run);
+}
+
+#[wasm_bindgen_test]
+fn bad_input_is_an_error_that_names_it() {
+    let err = runlens::ingest::ingest_bytes("empty.log", b"").unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Empty);
+    assert!(err.to_string().starts_with("empty.log: "), "{err}");
+}
+
+#[wasm_bindgen_test]
+fn thousands_separators() {
+    assert_eq!(thousands(0), "0");
+    assert_eq!(thousands(999), "999");
+    assert_eq!(thousands(1548), "1,548");
+    assert_eq!(thousands(60_012), "60,012");
+    assert_eq!(thousands(1_234_567), "1,234,567");
+}
+
+/// Resolves after `ms` milliseconds.
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn app_shows_both_example_runs() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let host: web_sys::HtmlElement = document.create_element("div").unwrap().dyn_into().unwrap();
+    document.body().unwrap().append_child(&host).unwrap();
+    leptos::mount::mount_to(host.clone(), App).forget();
+
+    let root: web_sys::HtmlElement = document.document_element().unwrap().dyn_into().unwrap();
+    for _ in 0..200 {
+        if root.dataset().get("ready").as_deref() == Some("1") {
+            break;
+        }
+        sleep(50).await;
+    }
+    assert_eq!(
+        root.dataset().get("ready").as_deref(),
+        Some("1"),
+        "the page never became ready"
+    );
+
+    let text = |selector: &str| {
+        host.query_selector(selector)
+            .unwrap()
+            .unwrap_or_else(|| panic!("no {selector} in {}", host.inner_html()))
+            .text_content()
+            .unwrap_or_default()
+    };
+    assert_eq!(text("h1"), "Runlens");
+    assert!(
+        host.query_selector("[data-error]").unwrap().is_none(),
+        "{}",
+        host.inner_html()
+    );
+    for (side, name, tasks) in [
+        ("before", "S1 before", "1,548"),
+        ("after", "S1 after", "1,520"),
+    ] {
+        assert!(text(&format!("section[data-run={side}] [data-field=name]")).starts_with(name));
+        assert_eq!(
+            text(&format!("section[data-run={side}] [data-field=status]")),
+            "succeeded"
+        );
+        assert_eq!(
+            text(&format!("section[data-run={side}] [data-field=tasks]")),
+            tasks
+        );
+    }
+    let marks = web_sys::window()
+        .unwrap()
+        .performance()
+        .unwrap()
+        .get_entries_by_name("runlens:rendered");
+    assert_eq!(marks.length(), 1);
+}
