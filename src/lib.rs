@@ -9,6 +9,7 @@ pub mod cli;
 pub mod error;
 pub mod ingest;
 pub mod model;
+pub mod render;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
 

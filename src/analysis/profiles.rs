@@ -174,21 +174,30 @@ fn bins_of(run: &Run, period_s: f64) -> Vec<f64> {
 
 /// Per-period amounts as a rate line: one point at the middle of each period.
 fn rate_points(bins: &[f64], period_s: f64) -> Vec<(f64, f64)> {
-    bins.iter()
-        .enumerate()
-        .map(|(i, v)| ((i as f64 + 0.5) * period_s, v / period_s))
-        .collect()
+    step_points(bins.iter().map(|v| v / period_s), period_s)
 }
 
-/// A measured delta series as a rate: value / period at the middle of its period.
+/// Per-period values as a step line: a point at the start of each period, and one at the end
+/// of the last so the last step has its width.
+fn step_points(values: impl Iterator<Item = f64>, period_s: f64) -> Vec<(f64, f64)> {
+    let mut pts: Vec<(f64, f64)> = values.enumerate().map(|(i, v)| (i as f64 * period_s, v)).collect();
+    if let Some(&(t, v)) = pts.last() {
+        pts.push((t + period_s, v));
+    }
+    pts
+}
+
+/// A measured delta series as a step line of rates: value / period from the start of its period.
 fn delta_rate(s: &Series) -> Vec<(f64, f64)> {
     let period = s
         .period_s
         .filter(|p| *p > 0.0)
         .unwrap_or_else(|| median_gap(&s.t_s));
-    s.points()
-        .map(|(t, v)| ((t - period / 2.0).max(0.0), v / period))
-        .collect()
+    let mut pts: Vec<(f64, f64)> = s.points().map(|(t, v)| ((t - period).max(0.0), v / period)).collect();
+    if let (Some(&(_, v)), Some(&t)) = (pts.last(), s.t_s.last()) {
+        pts.push((t, v));
+    }
+    pts
 }
 
 fn median_gap(t: &[f64]) -> f64 {
@@ -641,11 +650,7 @@ fn memory(run: &Run, period_s: f64) -> Profile {
         }
     }
     for (id, bins) in per {
-        let pts = bins
-            .iter()
-            .enumerate()
-            .map(|(i, v)| ((i as f64 + 0.5) * period_s, *v))
-            .collect();
+        let pts = step_points(bins.iter().copied(), period_s);
         lines.push(line(
             &metrics::heap_used(id),
             &format!("executor {id}"),

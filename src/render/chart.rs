@@ -1,0 +1,243 @@
+//! One chart: a profile's lines (and stage spans) on shared axes; the task timeline.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::decimate::min_max;
+use super::timeline::Lane;
+use super::{format_time, format_value, Emphasis, Frame, Theme};
+use crate::analysis::profiles::{Line, LineKind, Profile};
+
+/// Where the plot sits in the canvas (device pixels) and which values its edges stand for.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PlotArea {
+    /// Left edge, px.
+    pub left: i32,
+    /// Top edge, px.
+    pub top: i32,
+    /// Right edge, px.
+    pub right: i32,
+    /// Bottom edge, px.
+    pub bottom: i32,
+    /// Second at the left edge.
+    pub x0: f64,
+    /// Second at the right edge.
+    pub x1: f64,
+    /// Value at the bottom edge.
+    pub y0: f64,
+    /// Value at the top edge.
+    pub y1: f64,
+}
+
+impl PlotArea {
+    /// The second under pixel column `px`.
+    pub fn time_at(&self, px: f64) -> f64 {
+        let w = (self.right - self.left).max(1) as f64;
+        self.x0 + (px - self.left as f64) / w * (self.x1 - self.x0)
+    }
+
+    /// The value under pixel row `py`.
+    pub fn value_at(&self, py: f64) -> f64 {
+        let h = (self.bottom - self.top).max(1) as f64;
+        self.y0 + (self.bottom as f64 - py) / h * (self.y1 - self.y0)
+    }
+
+    /// Pixel of a (second, value) point.
+    pub fn to_px(&self, t: f64, v: f64) -> (f64, f64) {
+        let w = (self.right - self.left) as f64;
+        let h = (self.bottom - self.top) as f64;
+        let x = self.left as f64 + (t - self.x0) / (self.x1 - self.x0).max(1e-9) * w;
+        let y = self.bottom as f64 - (v - self.y0) / (self.y1 - self.y0).max(1e-9) * h;
+        (x, y)
+    }
+
+    /// True when the pixel is inside the plot.
+    pub fn contains(&self, px: f64, py: f64) -> bool {
+        px >= self.left as f64 && px <= self.right as f64 && py >= self.top as f64 && py <= self.bottom as f64
+    }
+}
+
+fn err<E: std::fmt::Debug>(e: E) -> String {
+    format!("{e:?}")
+}
+
+/// Points of a line as drawn: steps expanded, decimated to the pixel columns.
+fn drawn_points(line: &Line, frame: &Frame, columns: usize) -> Vec<(f64, f64)> {
+    let pts = min_max(&line.points, frame.x0, frame.x1, columns);
+    match line.kind {
+        LineKind::Line => pts,
+        LineKind::Step => {
+            let mut out = Vec::with_capacity(pts.len() * 2);
+            for (i, p) in pts.iter().enumerate() {
+                if i > 0 {
+                    out.push((p.0, pts[i - 1].1));
+                }
+                out.push(*p);
+            }
+            out
+        }
+    }
+}
+
+/// The colour and width of a line given the emphasis.
+fn line_style(line: &Line, index: usize, emphasis: &Emphasis, theme: &Theme, dpr: f64) -> (RGBColor, u32, u8) {
+    let w = |x: f64| (x * dpr).round().max(1.0) as u32;
+    match line.executor.as_deref() {
+        None => (theme.series[index % theme.series.len()], w(2.0), 3),
+        Some(e) if Some(e) == emphasis.selected => (theme.selected, w(3.0), 2),
+        Some(e) if Some(e) == emphasis.straggler => (theme.straggler, w(3.0), 2),
+        Some(_) => (theme.muted, w(1.0), if emphasis.selected.is_some() { 0 } else { 1 }),
+    }
+}
+
+/// Draws a profile on `root`; returns the plot's geometry for hover and clicks.
+pub fn draw_profile<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    profile: &Profile,
+    frame: &Frame,
+    emphasis: &Emphasis,
+    theme: &Theme,
+    dpr: f64,
+) -> Result<PlotArea, String> {
+    root.fill(&theme.background).map_err(err)?;
+    let font = (12.0 * dpr).round() as u32;
+    let label_style = ("sans-serif", font).into_font().color(&theme.text);
+    let x1 = if frame.x1 > frame.x0 { frame.x1 } else { frame.x0 + 1.0 };
+    let y_max = if frame.y_max > 0.0 { frame.y_max } else { 1.0 };
+    let mut chart = ChartBuilder::on(root)
+        .margin((8.0 * dpr) as u32)
+        .x_label_area_size((22.0 * dpr) as u32)
+        .y_label_area_size((72.0 * dpr) as u32)
+        .build_cartesian_2d(frame.x0..x1, 0.0..y_max)
+        .map_err(err)?;
+    let unit = frame.unit;
+    let fx = |x: &f64| format_time(*x);
+    let fy = |y: &f64| format_value(*y, unit);
+    chart
+        .configure_mesh()
+        .x_labels(8)
+        .y_labels(5)
+        .x_label_formatter(&fx)
+        .y_label_formatter(&fy)
+        .label_style(label_style.clone())
+        .axis_style(theme.grid)
+        .bold_line_style(theme.grid)
+        .light_line_style(theme.background)
+        .disable_x_mesh()
+        .draw()
+        .map_err(err)?;
+
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let columns = (xr.end - xr.start).max(1) as usize;
+
+    // Stage spans: thin bars along the top of the plot, one row per overlap level.
+    if !profile.spans.is_empty() {
+        let band = (y_max * 0.06).max(f64::MIN_POSITIVE);
+        let mut rows: Vec<f64> = Vec::new();
+        for s in &profile.spans {
+            let row = rows.iter().position(|end| *end <= s.start_s).unwrap_or(rows.len());
+            if row == rows.len() {
+                rows.push(s.end_s);
+            } else {
+                rows[row] = s.end_s;
+            }
+            let top = y_max - band * row as f64 * 0.5;
+            let colour = if s.failed { theme.straggler } else { theme.stages[(s.stage as usize) % theme.stages.len()] };
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(s.start_s, top - band * 0.4), (s.end_s.max(s.start_s + (x1 - frame.x0) / columns as f64), top)],
+                    colour.mix(0.8).filled(),
+                )))
+                .map_err(err)?;
+        }
+    }
+
+    // Muted lines first, emphasised last, so the straggler is never hidden.
+    let mut order: Vec<(usize, &Line)> = profile.lines.iter().enumerate().collect();
+    order.sort_by_key(|(i, l)| line_style(l, *i, emphasis, theme, dpr).2);
+    for (i, line) in order {
+        let (colour, width, level) = line_style(line, i, emphasis, theme, dpr);
+        let pts = drawn_points(line, frame, columns);
+        if pts.is_empty() {
+            continue;
+        }
+        let alpha = if level == 0 { 0.45 } else { 1.0 };
+        chart
+            .draw_series(std::iter::once(PathElement::new(pts, colour.mix(alpha).stroke_width(width))))
+            .map_err(err)?;
+    }
+    root.present().map_err(err)?;
+    Ok(PlotArea {
+        left: xr.start,
+        top: yr.start,
+        right: xr.end,
+        bottom: yr.end,
+        x0: frame.x0,
+        x1,
+        y0: 0.0,
+        y1: y_max,
+    })
+}
+
+/// Draws the task timeline: a lane per executor, each pixel column coloured by the stage that
+/// kept it busiest, its height the busy share of the executor's slots.
+pub fn draw_timeline<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    lanes: &[Lane],
+    frame: &Frame,
+    emphasis: &Emphasis,
+    theme: &Theme,
+    dpr: f64,
+) -> Result<PlotArea, String> {
+    root.fill(&theme.background).map_err(err)?;
+    let font = (12.0 * dpr).round() as u32;
+    let (w, h) = root.dim_in_pixel();
+    let left = (72.0 * dpr) as i32 + (8.0 * dpr) as i32;
+    let right = w as i32 - (8.0 * dpr) as i32;
+    let top = (4.0 * dpr) as i32;
+    let bottom = h as i32 - (4.0 * dpr) as i32;
+    let n = lanes.len().max(1) as i32;
+    let lane_h = ((bottom - top) / n).max(1);
+    let x1 = if frame.x1 > frame.x0 { frame.x1 } else { frame.x0 + 1.0 };
+    let px_of = |t: f64| left as f64 + (t - frame.x0) / (x1 - frame.x0) * (right - left) as f64;
+    for (i, lane) in lanes.iter().enumerate() {
+        let y0 = top + i as i32 * lane_h;
+        let y1 = y0 + lane_h - (1.0 * dpr).max(1.0) as i32;
+        let exec = lane.executor.as_str();
+        let label_colour = if Some(exec) == emphasis.selected {
+            theme.selected
+        } else if Some(exec) == emphasis.straggler {
+            theme.straggler
+        } else {
+            theme.text
+        };
+        // Alive span as a faint band, so released executors show.
+        let a = px_of(lane.alive.0).clamp(left as f64, right as f64) as i32;
+        let b = px_of(lane.alive.1).clamp(left as f64, right as f64) as i32;
+        root.draw(&Rectangle::new([(a, y0), (b.max(a + 1), y1)], theme.grid.mix(0.5).filled())).map_err(err)?;
+        let cols = lane.columns.len().max(1);
+        let col_w = (right - left) as f64 / cols as f64;
+        for (c, cell) in lane.columns.iter().enumerate() {
+            let Some((stage, share)) = cell else { continue };
+            let x = left as f64 + c as f64 * col_w;
+            let bar_h = ((y1 - y0) as f64 * share.max(0.15)).round() as i32;
+            let colour = if Some(exec) == emphasis.selected {
+                theme.selected
+            } else if Some(exec) == emphasis.straggler {
+                theme.straggler
+            } else {
+                theme.stages[(*stage as usize) % theme.stages.len()]
+            };
+            root.draw(&Rectangle::new(
+                [(x as i32, y1 - bar_h), ((x + col_w).ceil() as i32, y1)],
+                colour.filled(),
+            ))
+            .map_err(err)?;
+        }
+        let style = ("sans-serif", font).into_font().color(&label_colour);
+        root.draw(&Text::new(format!("exec {exec}"), ((4.0 * dpr) as i32, y0 + (lane_h - font as i32) / 2), style))
+            .map_err(err)?;
+    }
+    root.present().map_err(err)?;
+    Ok(PlotArea { left, top, right, bottom, x0: frame.x0, x1, y0: 0.0, y1: lanes.len() as f64 })
+}
