@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::thread;
 
 use super::decompress::{Codec, DecodeError};
-use super::event_log::layout;
+use super::inputs::plan_files;
 use super::pipeline::{handle_decode_error, ContentSink, FileDecoder, Loaded};
 use crate::error::{Error, ErrorKind, Result};
 
@@ -29,13 +29,8 @@ fn plan(path: &Path) -> Result<(Vec<PathBuf>, Vec<String>)> {
     let meta = std::fs::metadata(path)
         .map_err(|e| Error::new(&name, ErrorKind::Io, format!("cannot open: {e}")))?;
     if !meta.is_dir() {
-        let mut notes = Vec::new();
-        if layout::is_in_progress_name(&name) {
-            notes.push(format!(
-                "{name}: the name ends in .inprogress: Spark was still writing this log"
-            ));
-        }
-        return Ok((vec![path.to_path_buf()], notes));
+        let p = plan_files(&name, std::slice::from_ref(&name))?;
+        return Ok((vec![path.to_path_buf()], p.notes));
     }
     let mut names: Vec<String> = std::fs::read_dir(path)
         .map_err(|e| {
@@ -51,31 +46,11 @@ fn plan(path: &Path) -> Result<(Vec<PathBuf>, Vec<String>)> {
         .filter(|n| !n.starts_with('.'))
         .collect();
     names.sort();
-    match layout::plan_directory(&names) {
-        Ok(p) => {
-            let mut notes = Vec::new();
-            if p.in_progress {
-                notes.push(format!(
-                    "{name}: the {} log is marked in progress: Spark was still writing it",
-                    p.layout
-                ));
-            }
-            Ok((p.files.iter().map(|f| path.join(f)).collect(), notes))
-        }
-        Err(why) => {
-            // A folder of JSON exports (CloudWatch pages plus a get-job-run file) is one run too.
-            let json: Vec<PathBuf> = names
-                .iter()
-                .filter(|n| n.ends_with(".json") || n.ends_with(".json.gz"))
-                .map(|n| path.join(n))
-                .collect();
-            if json.is_empty() {
-                Err(Error::new(&name, ErrorKind::UnsupportedFormat, why))
-            } else {
-                Ok((json, Vec::new()))
-            }
-        }
-    }
+    let p = plan_files(&name, &names)?;
+    Ok((
+        p.order.iter().map(|&i| path.join(&names[i])).collect(),
+        p.notes,
+    ))
 }
 
 fn read_files(files: Vec<PathBuf>, tx: mpsc::SyncSender<Msg>) {

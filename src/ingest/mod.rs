@@ -5,6 +5,7 @@ pub mod decompress;
 pub mod event_log;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod fs;
+pub mod inputs;
 pub mod pipeline;
 pub mod run_file;
 
