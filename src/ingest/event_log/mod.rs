@@ -132,7 +132,10 @@ impl EventLogParser {
                     .then(|| parse(&self.scratch).ok())
                     .flatten();
                 match slim {
-                    Some(e) => Ok(b.task_end(e, pos)),
+                    Some(e) => {
+                        b.task_end(e, pos);
+                        Ok(())
+                    }
                     None => parse(line).map(|e| b.task_end(e, pos)),
                 }
             }
