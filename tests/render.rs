@@ -19,27 +19,58 @@ fn svg_of(draw: impl FnOnce(&DrawingArea<SVGBackend, plotters::coord::Shift>)) -
 
 #[test]
 fn the_straggler_is_drawn_in_its_colour_in_every_executor_view() {
-    let Some(data) = common::data_dir() else { return };
-    let run = load_path(&data.join("spark-local/app-20261121232506-0000")).unwrap().run;
+    let Some(data) = common::data_dir() else {
+        return;
+    };
+    let run = load_path(&data.join("spark-local/app-20261121232506-0000"))
+        .unwrap()
+        .run;
     let s = straggler::detect(&run).unwrap();
     let theme = Theme::light();
     let strong = Theme::css(theme.straggler).to_uppercase();
     let period = profiles::default_period_s(run.meta.duration_s);
     for p in profiles::profiles(&run, period) {
-        let frame = Frame { x0: 0.0, x1: run.meta.duration_s, y_max: render::nice_max(p.max_value()), unit: p.unit };
-        let emphasis = Emphasis { straggler: Some(&s.executor), selected: None };
+        let frame = Frame {
+            x0: 0.0,
+            x1: run.meta.duration_s,
+            y_max: render::nice_max(p.max_value()),
+            unit: p.unit,
+        };
+        let emphasis = Emphasis {
+            straggler: Some(&s.executor),
+            selected: None,
+        };
         let mut area = None;
-        let svg = svg_of(|root| area = Some(render::draw_profile(root, &p, &frame, &emphasis, &theme, 1.0).unwrap()));
+        let svg = svg_of(|root| {
+            area = Some(render::draw_profile(root, &p, &frame, &emphasis, &theme, 1.0).unwrap())
+        });
         let area = area.unwrap();
         assert!(area.right > area.left && area.bottom > area.top);
-        assert!(svg.contains("1:40"), "{:?}: time axis labels in m:ss", p.view);
+        assert!(
+            svg.contains("1:40"),
+            "{:?}: time axis labels in m:ss",
+            p.view
+        );
         let has_exec_lines = p.lines.iter().any(|l| l.executor.as_deref() == Some("0"));
-        assert_eq!(svg.to_uppercase().contains(&strong), has_exec_lines, "{:?}: straggler colour iff executor lines", p.view);
+        assert_eq!(
+            svg.to_uppercase().contains(&strong),
+            has_exec_lines,
+            "{:?}: straggler colour iff executor lines",
+            p.view
+        );
     }
-    let frame = Frame { x0: 0.0, x1: run.meta.duration_s, y_max: 1.0, unit: profiles::ValueUnit::Count };
+    let frame = Frame {
+        x0: 0.0,
+        x1: run.meta.duration_s,
+        y_max: 1.0,
+        unit: profiles::ValueUnit::Count,
+    };
     let lanes = timeline::raster(&run, 0.0, run.meta.duration_s, 800);
     assert_eq!(lanes.len(), 2);
-    let emphasis = Emphasis { straggler: Some("0"), selected: None };
+    let emphasis = Emphasis {
+        straggler: Some("0"),
+        selected: None,
+    };
     let svg = svg_of(|root| {
         render::draw_timeline(root, &lanes, &frame, &emphasis, &theme, 1.0).unwrap();
     });

@@ -180,7 +180,10 @@ fn rate_points(bins: &[f64], period_s: f64) -> Vec<(f64, f64)> {
 /// Per-period values as a step line: a point at the start of each period, and one at the end
 /// of the last so the last step has its width.
 fn step_points(values: impl Iterator<Item = f64>, period_s: f64) -> Vec<(f64, f64)> {
-    let mut pts: Vec<(f64, f64)> = values.enumerate().map(|(i, v)| (i as f64 * period_s, v)).collect();
+    let mut pts: Vec<(f64, f64)> = values
+        .enumerate()
+        .map(|(i, v)| (i as f64 * period_s, v))
+        .collect();
     if let Some(&(t, v)) = pts.last() {
         pts.push((t + period_s, v));
     }
@@ -193,7 +196,10 @@ fn delta_rate(s: &Series) -> Vec<(f64, f64)> {
         .period_s
         .filter(|p| *p > 0.0)
         .unwrap_or_else(|| median_gap(&s.t_s));
-    let mut pts: Vec<(f64, f64)> = s.points().map(|(t, v)| ((t - period).max(0.0), v / period)).collect();
+    let mut pts: Vec<(f64, f64)> = s
+        .points()
+        .map(|(t, v)| ((t - period).max(0.0), v / period))
+        .collect();
     if let (Some(&(_, v)), Some(&t)) = (pts.last(), s.t_s.last()) {
         pts.push((t, v));
     }

@@ -53,7 +53,10 @@ impl PlotArea {
 
     /// True when the pixel is inside the plot.
     pub fn contains(&self, px: f64, py: f64) -> bool {
-        px >= self.left as f64 && px <= self.right as f64 && py >= self.top as f64 && py <= self.bottom as f64
+        px >= self.left as f64
+            && px <= self.right as f64
+            && py >= self.top as f64
+            && py <= self.bottom as f64
     }
 }
 
@@ -80,13 +83,23 @@ fn drawn_points(line: &Line, frame: &Frame, columns: usize) -> Vec<(f64, f64)> {
 }
 
 /// The colour and width of a line given the emphasis.
-fn line_style(line: &Line, index: usize, emphasis: &Emphasis, theme: &Theme, dpr: f64) -> (RGBColor, u32, u8) {
+fn line_style(
+    line: &Line,
+    index: usize,
+    emphasis: &Emphasis,
+    theme: &Theme,
+    dpr: f64,
+) -> (RGBColor, u32, u8) {
     let w = |x: f64| (x * dpr).round().max(1.0) as u32;
     match line.executor.as_deref() {
         None => (theme.series[index % theme.series.len()], w(2.0), 3),
         Some(e) if Some(e) == emphasis.selected => (theme.selected, w(3.0), 2),
         Some(e) if Some(e) == emphasis.straggler => (theme.straggler, w(3.0), 2),
-        Some(_) => (theme.muted, w(1.0), if emphasis.selected.is_some() { 0 } else { 1 }),
+        Some(_) => (
+            theme.muted,
+            w(1.0),
+            if emphasis.selected.is_some() { 0 } else { 1 },
+        ),
     }
 }
 
@@ -102,7 +115,11 @@ pub fn draw_profile<DB: DrawingBackend>(
     root.fill(&theme.background).map_err(err)?;
     let font = (12.0 * dpr).round() as u32;
     let label_style = ("sans-serif", font).into_font().color(&theme.text);
-    let x1 = if frame.x1 > frame.x0 { frame.x1 } else { frame.x0 + 1.0 };
+    let x1 = if frame.x1 > frame.x0 {
+        frame.x1
+    } else {
+        frame.x0 + 1.0
+    };
     let y_max = if frame.y_max > 0.0 { frame.y_max } else { 1.0 };
     let mut chart = ChartBuilder::on(root)
         .margin((8.0 * dpr) as u32)
@@ -135,17 +152,30 @@ pub fn draw_profile<DB: DrawingBackend>(
         let band = (y_max * 0.06).max(f64::MIN_POSITIVE);
         let mut rows: Vec<f64> = Vec::new();
         for s in &profile.spans {
-            let row = rows.iter().position(|end| *end <= s.start_s).unwrap_or(rows.len());
+            let row = rows
+                .iter()
+                .position(|end| *end <= s.start_s)
+                .unwrap_or(rows.len());
             if row == rows.len() {
                 rows.push(s.end_s);
             } else {
                 rows[row] = s.end_s;
             }
             let top = y_max - band * row as f64 * 0.5;
-            let colour = if s.failed { theme.straggler } else { theme.stages[(s.stage as usize) % theme.stages.len()] };
+            let colour = if s.failed {
+                theme.straggler
+            } else {
+                theme.stages[(s.stage as usize) % theme.stages.len()]
+            };
             chart
                 .draw_series(std::iter::once(Rectangle::new(
-                    [(s.start_s, top - band * 0.4), (s.end_s.max(s.start_s + (x1 - frame.x0) / columns as f64), top)],
+                    [
+                        (s.start_s, top - band * 0.4),
+                        (
+                            s.end_s.max(s.start_s + (x1 - frame.x0) / columns as f64),
+                            top,
+                        ),
+                    ],
                     colour.mix(0.8).filled(),
                 )))
                 .map_err(err)?;
@@ -163,7 +193,10 @@ pub fn draw_profile<DB: DrawingBackend>(
         }
         let alpha = if level == 0 { 0.45 } else { 1.0 };
         chart
-            .draw_series(std::iter::once(PathElement::new(pts, colour.mix(alpha).stroke_width(width))))
+            .draw_series(std::iter::once(PathElement::new(
+                pts,
+                colour.mix(alpha).stroke_width(width),
+            )))
             .map_err(err)?;
     }
     root.present().map_err(err)?;
@@ -198,7 +231,11 @@ pub fn draw_timeline<DB: DrawingBackend>(
     let bottom = h as i32 - (4.0 * dpr) as i32;
     let n = lanes.len().max(1) as i32;
     let lane_h = ((bottom - top) / n).max(1);
-    let x1 = if frame.x1 > frame.x0 { frame.x1 } else { frame.x0 + 1.0 };
+    let x1 = if frame.x1 > frame.x0 {
+        frame.x1
+    } else {
+        frame.x0 + 1.0
+    };
     let px_of = |t: f64| left as f64 + (t - frame.x0) / (x1 - frame.x0) * (right - left) as f64;
     for (i, lane) in lanes.iter().enumerate() {
         let y0 = top + i as i32 * lane_h;
@@ -214,7 +251,11 @@ pub fn draw_timeline<DB: DrawingBackend>(
         // Alive span as a faint band, so released executors show.
         let a = px_of(lane.alive.0).clamp(left as f64, right as f64) as i32;
         let b = px_of(lane.alive.1).clamp(left as f64, right as f64) as i32;
-        root.draw(&Rectangle::new([(a, y0), (b.max(a + 1), y1)], theme.grid.mix(0.5).filled())).map_err(err)?;
+        root.draw(&Rectangle::new(
+            [(a, y0), (b.max(a + 1), y1)],
+            theme.grid.mix(0.5).filled(),
+        ))
+        .map_err(err)?;
         let cols = lane.columns.len().max(1);
         let col_w = (right - left) as f64 / cols as f64;
         for (c, cell) in lane.columns.iter().enumerate() {
@@ -235,9 +276,22 @@ pub fn draw_timeline<DB: DrawingBackend>(
             .map_err(err)?;
         }
         let style = ("sans-serif", font).into_font().color(&label_colour);
-        root.draw(&Text::new(format!("exec {exec}"), ((4.0 * dpr) as i32, y0 + (lane_h - font as i32) / 2), style))
-            .map_err(err)?;
+        root.draw(&Text::new(
+            format!("exec {exec}"),
+            ((4.0 * dpr) as i32, y0 + (lane_h - font as i32) / 2),
+            style,
+        ))
+        .map_err(err)?;
     }
     root.present().map_err(err)?;
-    Ok(PlotArea { left, top, right, bottom, x0: frame.x0, x1, y0: 0.0, y1: lanes.len() as f64 })
+    Ok(PlotArea {
+        left,
+        top,
+        right,
+        bottom,
+        x0: frame.x0,
+        x1,
+        y0: 0.0,
+        y1: lanes.len() as f64,
+    })
 }

@@ -51,7 +51,9 @@ mod tests {
 
     #[test]
     fn keeps_peaks_and_bounds_the_count() {
-        let mut pts: Vec<(f64, f64)> = (0..100_000).map(|i| (i as f64 / 100.0, (i % 7) as f64)).collect();
+        let mut pts: Vec<(f64, f64)> = (0..100_000)
+            .map(|i| (i as f64 / 100.0, (i % 7) as f64))
+            .collect();
         pts[54_321].1 = 1e6;
         let out = min_max(&pts, 0.0, 1000.0, 500);
         assert!(out.len() <= 4 * 500 + 2, "{}", out.len());

@@ -48,7 +48,13 @@ pub fn rows_at(profile: &Profile, t: f64) -> Vec<HoverRow> {
 }
 
 /// The executor whose line passes within `max_px` pixels (vertically) of the pointer.
-pub fn executor_near(profile: &Profile, area: &PlotArea, px: f64, py: f64, max_px: f64) -> Option<String> {
+pub fn executor_near(
+    profile: &Profile,
+    area: &PlotArea,
+    px: f64,
+    py: f64,
+    max_px: f64,
+) -> Option<String> {
     if !area.contains(px, py) {
         return None;
     }
@@ -78,7 +84,13 @@ mod tests {
     use super::*;
 
     fn line(kind: LineKind) -> Line {
-        Line { key: "k".into(), label: "l".into(), executor: Some("3".into()), kind, points: vec![(0.0, 0.0), (10.0, 10.0)] }
+        Line {
+            key: "k".into(),
+            label: "l".into(),
+            executor: Some("3".into()),
+            kind,
+            points: vec![(0.0, 0.0), (10.0, 10.0)],
+        }
     }
 
     #[test]

@@ -44,7 +44,12 @@ impl Theme {
             muted: RGBColor(176, 184, 196),
             straggler: RGBColor(214, 40, 90),
             selected: RGBColor(242, 140, 0),
-            series: [RGBColor(31, 119, 180), RGBColor(44, 160, 44), RGBColor(148, 103, 189), RGBColor(23, 190, 207)],
+            series: [
+                RGBColor(31, 119, 180),
+                RGBColor(44, 160, 44),
+                RGBColor(148, 103, 189),
+                RGBColor(23, 190, 207),
+            ],
             stages: [
                 RGBColor(78, 121, 167),
                 RGBColor(89, 161, 79),
@@ -67,7 +72,12 @@ impl Theme {
             muted: RGBColor(96, 104, 118),
             straggler: RGBColor(255, 84, 128),
             selected: RGBColor(255, 170, 40),
-            series: [RGBColor(100, 170, 235), RGBColor(110, 200, 110), RGBColor(190, 150, 230), RGBColor(80, 210, 225)],
+            series: [
+                RGBColor(100, 170, 235),
+                RGBColor(110, 200, 110),
+                RGBColor(190, 150, 230),
+                RGBColor(80, 210, 225),
+            ],
             stages: [
                 RGBColor(96, 146, 196),
                 RGBColor(110, 180, 100),
@@ -158,7 +168,10 @@ mod tests {
 
     #[test]
     fn values_carry_units() {
-        assert_eq!(format_value(2.0 * 1024.0 * 1024.0, ValueUnit::BytesPerSecond), "2.00 MB/s");
+        assert_eq!(
+            format_value(2.0 * 1024.0 * 1024.0, ValueUnit::BytesPerSecond),
+            "2.00 MB/s"
+        );
         assert_eq!(format_value(3.0, ValueUnit::Count), "3");
     }
 }

@@ -36,7 +36,11 @@ pub fn raster(run: &Run, x0: f64, x1: f64, columns: usize) -> Vec<Lane> {
             order.push(&t.executor_id);
         }
     }
-    let width = if columns > 0 && x1 > x0 { (x1 - x0) / columns as f64 } else { 1.0 };
+    let width = if columns > 0 && x1 > x0 {
+        (x1 - x0) / columns as f64
+    } else {
+        1.0
+    };
     // busy[lane][column] = per stage busy seconds (few stages per column in practice).
     let mut busy: Vec<Vec<Vec<(u64, f64)>>> = vec![vec![Vec::new(); columns]; order.len()];
     for t in &run.tasks {
@@ -44,7 +48,9 @@ pub fn raster(run: &Run, x0: f64, x1: f64, columns: usize) -> Vec<Lane> {
         if b < x0 || a > x1 || columns == 0 {
             continue;
         }
-        let Some(&lane) = index.get(t.executor_id.as_str()) else { continue };
+        let Some(&lane) = index.get(t.executor_id.as_str()) else {
+            continue;
+        };
         let c0 = (((a - x0) / width).floor().max(0.0) as usize).min(columns - 1);
         let c1 = (((b - x0) / width).floor().max(0.0) as usize).min(columns - 1);
         for (c, cell) in busy[lane].iter_mut().enumerate().take(c1 + 1).skip(c0) {
@@ -97,9 +103,21 @@ mod tests {
         let mut run = Run::new(SourceFormat::SparkEventLog);
         run.meta.duration_s = 10.0;
         for id in ["1", "2"] {
-            run.executors.push(Executor { id: id.into(), cores: Some(1), ..Executor::default() });
+            run.executors.push(Executor {
+                id: id.into(),
+                cores: Some(1),
+                ..Executor::default()
+            });
         }
-        run.tasks.push(Task { id: 0, stage_id: 3, executor_id: "2".into(), launch_s: 0.0, finish_s: Some(5.0), status: TaskStatus::Success, ..Task::default() });
+        run.tasks.push(Task {
+            id: 0,
+            stage_id: 3,
+            executor_id: "2".into(),
+            launch_s: 0.0,
+            finish_s: Some(5.0),
+            status: TaskStatus::Success,
+            ..Task::default()
+        });
         let lanes = raster(&run, 0.0, 10.0, 10);
         assert_eq!(lanes.len(), 1, "only executors that ran tasks");
         assert_eq!(lanes[0].executor, "2");
