@@ -10,6 +10,7 @@ pub mod error;
 pub mod ingest;
 pub mod model;
 pub mod render;
+pub mod sim;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
 

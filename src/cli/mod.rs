@@ -1,5 +1,6 @@
-//! The `runlens` command line: a thin layer over the core (ingest, analysis).
+//! The `runlens` command line: a thin layer over the core (ingest, analysis, simulator).
 
+mod sim;
 mod table;
 
 use std::io::Write;
@@ -46,6 +47,37 @@ enum Command {
     },
     /// Print the JSON Schema of the run file.
     Schema,
+    /// List the simulator's built-in scenarios.
+    Presets,
+    /// Simulate a scenario (a runlens/scenario@1 file or a preset) and summarize the run.
+    Simulate {
+        /// The scenario file.
+        #[arg(value_name = "SCENARIO.json")]
+        scenario: Option<PathBuf>,
+        /// A built-in scenario instead (see `runlens presets`).
+        #[arg(long, value_name = "NAME", conflicts_with = "scenario")]
+        preset: Option<String>,
+        /// Write the simulated run file here (`-` for standard output).
+        #[arg(short, long, value_name = "RUN.json")]
+        output: Option<PathBuf>,
+        /// One JSON object (the summarize keys plus `simulated`) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Calibrate the simulator on a measured run, apply changes, and predict the run.
+    Whatif {
+        /// The measured run (Spark event log or run file with tasks).
+        input: PathBuf,
+        /// A change, KEY=VALUE (e.g. spark.sql.shuffle.partitions=64, coalesce=none); repeatable.
+        #[arg(long = "set", value_name = "KEY=VALUE", required = true)]
+        set: Vec<String>,
+        /// Write the predicted run file here (`-` for standard output).
+        #[arg(short, long, value_name = "RUN.json")]
+        output: Option<PathBuf>,
+        /// One JSON object (the summarize keys of the prediction plus baseline and measured durations).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Runs the command line with `args` (including the program name); returns the exit code.
@@ -72,6 +104,24 @@ where
             output,
             label,
         } => convert(&input, &output, label),
+        Command::Presets => sim::presets_cmd(),
+        Command::Simulate {
+            scenario,
+            preset,
+            output,
+            json,
+        } => sim::simulate_cmd(
+            scenario.as_deref(),
+            preset.as_deref(),
+            output.as_deref(),
+            json,
+        ),
+        Command::Whatif {
+            input,
+            set,
+            output,
+            json,
+        } => sim::whatif_cmd(&input, &set, output.as_deref(), json),
         Command::Schema => {
             println!(
                 "{}",

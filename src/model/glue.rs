@@ -1,8 +1,13 @@
 //! AWS Glue worker types and pricing.
 //!
-//! Source: AWS Glue Developer Guide, "Defining job properties for Spark jobs" (worker types:
-//! vCPU, memory, disk, DPU) and the AWS Glue pricing page ($0.44 per DPU-hour for Spark jobs
-//! in most regions). Disk is the worker's local volume as the documentation gives it.
+//! Source: AWS Glue Developer Guide, "AWS Glue worker types"
+//! (<https://docs.aws.amazon.com/glue/latest/dg/worker-types.html>: DPU, vCPUs, memory, disk and
+//! the approximately free disk of G.1X … G.16X; G.025X: 0.25 DPU, 2 vCPUs, 4 GB — its disk, 84 GB
+//! with about 34 GB free, is not confirmed by the pages retrieved, where the AWS CDK reference
+//! still gives 64 GB) and the AWS Glue pricing page ($0.44 per DPU-hour for Spark jobs in most
+//! regions). Older workers had smaller disks (G.1X: 64 GB, G.2X: 128 GB in
+//! the 2020–2021 documentation and the S3-shuffle article); the simulator's q80 presets use the
+//! article's figure explicitly.
 
 /// One AWS Glue worker type.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -17,6 +22,8 @@ pub struct WorkerType {
     pub memory_bytes: u64,
     /// Local disk, bytes.
     pub disk_bytes: u64,
+    /// Local disk free for shuffle files and spill ("approximately … free"), bytes.
+    pub disk_free_bytes: u64,
 }
 
 const GIB: u64 = 1 << 30;
@@ -29,20 +36,23 @@ pub const WORKER_TYPES: [WorkerType; 7] = [
         vcpu: 2,
         memory_bytes: 4 * GIB,
         disk_bytes: 84 * GIB,
+        disk_free_bytes: 34 * GIB,
     },
     WorkerType {
         name: "G.1X",
         dpu: 1.0,
         vcpu: 4,
         memory_bytes: 16 * GIB,
-        disk_bytes: 64 * GIB,
+        disk_bytes: 94 * GIB,
+        disk_free_bytes: 44 * GIB,
     },
     WorkerType {
         name: "G.2X",
         dpu: 2.0,
         vcpu: 8,
         memory_bytes: 32 * GIB,
-        disk_bytes: 128 * GIB,
+        disk_bytes: 138 * GIB,
+        disk_free_bytes: 78 * GIB,
     },
     WorkerType {
         name: "G.4X",
@@ -50,6 +60,7 @@ pub const WORKER_TYPES: [WorkerType; 7] = [
         vcpu: 16,
         memory_bytes: 64 * GIB,
         disk_bytes: 256 * GIB,
+        disk_free_bytes: 230 * GIB,
     },
     WorkerType {
         name: "G.8X",
@@ -57,6 +68,7 @@ pub const WORKER_TYPES: [WorkerType; 7] = [
         vcpu: 32,
         memory_bytes: 128 * GIB,
         disk_bytes: 512 * GIB,
+        disk_free_bytes: 485 * GIB,
     },
     WorkerType {
         name: "G.12X",
@@ -64,6 +76,7 @@ pub const WORKER_TYPES: [WorkerType; 7] = [
         vcpu: 48,
         memory_bytes: 192 * GIB,
         disk_bytes: 768 * GIB,
+        disk_free_bytes: 741 * GIB,
     },
     WorkerType {
         name: "G.16X",
@@ -71,6 +84,7 @@ pub const WORKER_TYPES: [WorkerType; 7] = [
         vcpu: 64,
         memory_bytes: 256 * GIB,
         disk_bytes: 1024 * GIB,
+        disk_free_bytes: 996 * GIB,
     },
 ];
 

@@ -1,0 +1,438 @@
+//! What-if changes: `KEY=VALUE` with the names users already know (`spark.sql.shuffle.partitions`,
+//! `glue.workerType`, `coalesce` …) and Spark's own size and time suffixes (`64m`, `60s`).
+
+use super::scenario::{Format, Scenario, ShuffleStorage, Source};
+use crate::model::glue;
+use crate::model::units::{parse_memory_bytes, parse_size_bytes, parse_time_s};
+
+/// The value type of a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Count,
+    Size,
+    Memory,
+    Seconds,
+    Bool,
+    Factor,
+    Coalesce,
+    GroupFiles,
+    WorkerType,
+    Storage,
+    SignedSize,
+}
+
+/// Every key `--set` accepts, with its value type and a one-line description.
+const KEYS: [(&str, Kind, &str); 23] = [
+    (
+        "spark.sql.shuffle.partitions",
+        Kind::Count,
+        "reduce partitions of SQL shuffles",
+    ),
+    (
+        "spark.sql.files.maxPartitionBytes",
+        Kind::Size,
+        "largest read partition (file packing)",
+    ),
+    (
+        "spark.sql.files.openCostInBytes",
+        Kind::Size,
+        "cost of opening a file, in bytes (file packing)",
+    ),
+    (
+        "spark.sql.adaptive.enabled",
+        Kind::Bool,
+        "adaptive query execution",
+    ),
+    (
+        "spark.sql.adaptive.coalescePartitions.enabled",
+        Kind::Bool,
+        "AQE merges small shuffle partitions",
+    ),
+    (
+        "spark.sql.adaptive.advisoryPartitionSizeInBytes",
+        Kind::Size,
+        "AQE target partition size",
+    ),
+    (
+        "spark.sql.adaptive.skewJoin.enabled",
+        Kind::Bool,
+        "AQE splits skewed join partitions",
+    ),
+    (
+        "spark.sql.adaptive.skewJoin.skewedPartitionFactor",
+        Kind::Factor,
+        "skewed if this many times the median …",
+    ),
+    (
+        "spark.sql.adaptive.skewJoin.skewedPartitionThresholdInBytes",
+        Kind::Size,
+        "… and larger than this",
+    ),
+    (
+        "spark.sql.autoBroadcastJoinThreshold",
+        Kind::SignedSize,
+        "largest table broadcast in joins (-1: never)",
+    ),
+    (
+        "spark.dynamicAllocation.enabled",
+        Kind::Bool,
+        "release idle executors, add executors on backlog",
+    ),
+    (
+        "spark.dynamicAllocation.maxExecutors",
+        Kind::Count,
+        "most executors dynamic allocation may hold",
+    ),
+    (
+        "spark.dynamicAllocation.executorIdleTimeout",
+        Kind::Seconds,
+        "idle time before an executor is released",
+    ),
+    ("spark.executor.instances", Kind::Count, "executors"),
+    (
+        "spark.executor.cores",
+        Kind::Count,
+        "task slots per executor",
+    ),
+    (
+        "spark.executor.memory",
+        Kind::Memory,
+        "executor heap (bare number: MiB)",
+    ),
+    (
+        "coalesce",
+        Kind::Coalesce,
+        "none: remove the plan's coalesce(n); N: coalesce to N partitions",
+    ),
+    (
+        "glue.groupFiles",
+        Kind::GroupFiles,
+        "inPartition: read through a DynamicFrame grouping files; none: Spark's file packing",
+    ),
+    (
+        "glue.groupSize",
+        Kind::Size,
+        "target bytes of a Glue file group",
+    ),
+    (
+        "glue.workers",
+        Kind::Count,
+        "Glue workers (one runs the driver)",
+    ),
+    (
+        "glue.workerType",
+        Kind::WorkerType,
+        "Glue worker type (G.025X … G.16X)",
+    ),
+    (
+        "glue.shuffleStorage",
+        Kind::Storage,
+        "s3 (--write-shuffle-files-to-s3) or local",
+    ),
+    (
+        "glue.spillToS3",
+        Kind::Bool,
+        "also write spill to S3 (--write-shuffle-spills-to-s3)",
+    ),
+];
+
+/// The keys `--set` accepts, each with a description.
+pub fn known_keys() -> Vec<(&'static str, &'static str)> {
+    KEYS.iter().map(|(k, _, d)| (*k, *d)).collect()
+}
+
+/// A parsed value.
+#[derive(Clone, Debug, PartialEq)]
+enum Value {
+    U64(u64),
+    I64(i64),
+    F64(f64),
+    Bool(bool),
+    OptU64(Option<u64>),
+    Text(String),
+}
+
+/// One parsed change.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    /// The key as the table spells it.
+    pub key: &'static str,
+    value: Value,
+    /// The value as given.
+    pub raw: String,
+}
+
+fn parse_bool(v: &str) -> Option<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" | "on" => Some(true),
+        "false" | "no" | "0" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// Parses `KEY=VALUE`. Unknown keys are an error listing the known ones.
+pub fn parse(spec: &str) -> Result<Change, String> {
+    let Some((k, v)) = spec.split_once('=') else {
+        return Err(format!("--set {spec:?}: expected KEY=VALUE"));
+    };
+    let (k, v) = (k.trim(), v.trim());
+    let Some(&(key, kind, _)) = KEYS.iter().find(|(name, ..)| name.eq_ignore_ascii_case(k)) else {
+        let known: Vec<&str> = KEYS.iter().map(|(n, ..)| *n).collect();
+        return Err(format!(
+            "--set {spec}: unknown key {k:?}; known keys: {}",
+            known.join(", ")
+        ));
+    };
+    let bad = |what: &str| format!("--set {spec}: {v:?} is not {what}");
+    let value = match kind {
+        Kind::Count => {
+            let n: u64 = v.parse().map_err(|_| bad("a whole number"))?;
+            if n == 0 {
+                return Err(bad("a whole number ≥ 1"));
+            }
+            Value::U64(n)
+        }
+        Kind::Size => Value::U64(
+            parse_size_bytes(v)
+                .filter(|b| *b > 0)
+                .ok_or_else(|| bad("a size (e.g. 64m, 8388608)"))?,
+        ),
+        Kind::SignedSize => {
+            if v.trim() == "-1" {
+                Value::I64(-1)
+            } else {
+                Value::I64(
+                    parse_size_bytes(v).ok_or_else(|| bad("a size (e.g. 10m) or -1"))? as i64,
+                )
+            }
+        }
+        Kind::Memory => Value::U64(
+            parse_memory_bytes(v)
+                .filter(|b| *b >= 64 << 20)
+                .ok_or_else(|| bad("a memory size ≥ 64m (e.g. 8g, 4096m)"))?,
+        ),
+        Kind::Seconds => Value::F64(
+            parse_time_s(v, 1.0).ok_or_else(|| bad("a duration (e.g. 60s, 500ms, 2min)"))?,
+        ),
+        Kind::Bool => Value::Bool(parse_bool(v).ok_or_else(|| bad("true or false"))?),
+        Kind::Factor => {
+            let f: f64 = v.parse().map_err(|_| bad("a number"))?;
+            if !(f.is_finite() && f > 0.0) {
+                return Err(bad("a number > 0"));
+            }
+            Value::F64(f)
+        }
+        Kind::Coalesce => {
+            if v.eq_ignore_ascii_case("none") {
+                Value::OptU64(None)
+            } else {
+                let n: u64 = v.parse().map_err(|_| bad("none or a partition count"))?;
+                if n == 0 {
+                    return Err(bad("none or a partition count ≥ 1"));
+                }
+                Value::OptU64(Some(n))
+            }
+        }
+        Kind::GroupFiles => match v.to_ascii_lowercase().as_str() {
+            "inpartition" | "true" => Value::Bool(true),
+            "none" | "false" | "off" => Value::Bool(false),
+            _ => return Err(bad("inPartition or none")),
+        },
+        Kind::WorkerType => {
+            let w = glue::worker_type(v).ok_or_else(|| {
+                let known: Vec<&str> = glue::WORKER_TYPES.iter().map(|w| w.name).collect();
+                bad(&format!("a Glue worker type ({})", known.join(", ")))
+            })?;
+            Value::Text(w.name.to_string())
+        }
+        Kind::Storage => match v.to_ascii_lowercase().as_str() {
+            "s3" => Value::Text("s3".into()),
+            "local" => Value::Text("local".into()),
+            _ => return Err(bad("s3 or local")),
+        },
+    };
+    Ok(Change {
+        key,
+        value,
+        raw: v.to_string(),
+    })
+}
+
+/// Parses every `KEY=VALUE`.
+pub fn parse_all<S: AsRef<str>>(specs: &[S]) -> Result<Vec<Change>, String> {
+    specs.iter().map(|s| parse(s.as_ref())).collect()
+}
+
+fn u(v: &Value) -> u64 {
+    match v {
+        Value::U64(n) => *n,
+        _ => 0,
+    }
+}
+
+fn u32c(v: &Value) -> u32 {
+    u(v).min(u32::MAX as u64) as u32
+}
+
+/// Applies `changes` to `s`; returns notes on what each did. Cluster keys (`glue.workerType`,
+/// `glue.workers`) apply first so that `spark.executor.*` keys refine them.
+pub fn apply(s: &mut Scenario, changes: &[Change]) -> Result<Vec<String>, String> {
+    let mut notes = Vec::new();
+    let mut ordered: Vec<&Change> = changes.iter().collect();
+    ordered.sort_by_key(|c| !c.key.starts_with("glue.worker"));
+    for c in ordered {
+        let v = &c.value;
+        let sp = &mut s.spark;
+        match c.key {
+            "spark.sql.shuffle.partitions" => sp.shuffle_partitions = u32c(v),
+            "spark.sql.files.maxPartitionBytes" => sp.files_max_partition_bytes = u(v),
+            "spark.sql.files.openCostInBytes" => sp.files_open_cost_bytes = u(v),
+            "spark.sql.adaptive.enabled" => sp.adaptive.enabled = v == &Value::Bool(true),
+            "spark.sql.adaptive.coalescePartitions.enabled" => {
+                sp.adaptive.coalesce_partitions = v == &Value::Bool(true)
+            }
+            "spark.sql.adaptive.advisoryPartitionSizeInBytes" => {
+                sp.adaptive.advisory_partition_bytes = u(v)
+            }
+            "spark.sql.adaptive.skewJoin.enabled" => {
+                sp.adaptive.skew_join = v == &Value::Bool(true)
+            }
+            "spark.sql.adaptive.skewJoin.skewedPartitionFactor" => {
+                if let Value::F64(f) = v {
+                    sp.adaptive.skewed_partition_factor = *f;
+                }
+            }
+            "spark.sql.adaptive.skewJoin.skewedPartitionThresholdInBytes" => {
+                sp.adaptive.skewed_partition_threshold_bytes = u(v)
+            }
+            "spark.sql.autoBroadcastJoinThreshold" => {
+                if let Value::I64(b) = v {
+                    sp.auto_broadcast_join_threshold_bytes = *b;
+                }
+                notes.push("spark.sql.autoBroadcastJoinThreshold is recorded but does not change the plan: the simulator keeps the measured join strategy".into());
+            }
+            "spark.dynamicAllocation.enabled" => {
+                sp.dynamic_allocation.enabled = v == &Value::Bool(true)
+            }
+            "spark.dynamicAllocation.maxExecutors" => {
+                sp.dynamic_allocation.max_executors = Some(u32c(v))
+            }
+            "spark.dynamicAllocation.executorIdleTimeout" => {
+                if let Value::F64(t) = v {
+                    sp.dynamic_allocation.executor_idle_timeout_s = *t;
+                }
+            }
+            "spark.executor.instances" => {
+                let n = u32c(v);
+                s.cluster.executors = Some(n);
+                let da = &mut s.spark.dynamic_allocation;
+                if da.enabled {
+                    // Spark starts with max(initialExecutors, spark.executor.instances).
+                    da.initial_executors = Some(n);
+                    da.max_executors = Some(da.max_executors.unwrap_or(n).max(n));
+                }
+            }
+            "spark.executor.cores" => s.cluster.executor_cores = Some(u32c(v)),
+            "spark.executor.memory" => s.cluster.executor_memory_bytes = Some(u(v)),
+            "coalesce" => {
+                let Value::OptU64(n) = v else { continue };
+                let mut hit = 0;
+                for st in s.stages_mut().filter(|st| st.coalesce.is_some()) {
+                    st.coalesce = n.map(|n| n.min(u32::MAX as u64) as u32);
+                    hit += 1;
+                }
+                if hit == 0 {
+                    return Err("--set coalesce: the plan has no coalesce(n) to change".into());
+                }
+            }
+            "glue.groupFiles" => {
+                let on = v == &Value::Bool(true);
+                s.glue.group_files = on;
+                if on {
+                    let mut grouped = 0;
+                    for st in s.stages_mut() {
+                        if let Source::Read { input } = &mut st.source {
+                            // Glue groups csv, json, xml, ion, grokLog; not Parquet, ORC, Avro.
+                            if input.format != Format::Parquet {
+                                input.dynamic_frame = true;
+                                grouped += 1;
+                            }
+                        }
+                    }
+                    if grouped == 0 {
+                        notes.push("glue.groupFiles: no JSON or text read stage to group (Glue does not group Parquet)".into());
+                    }
+                    // A DynamicFrame infers its schema while reading: Spark's separate
+                    // schema-inference job goes away.
+                    let before = s.stages().count();
+                    for j in &mut s.jobs {
+                        j.stages.retain(|st| !st.work.infer_schema);
+                    }
+                    let removed = before - s.stages().count();
+                    if removed > 0 {
+                        notes.push(format!(
+                            "glue.groupFiles: {removed} schema-inference stage(s) removed (a DynamicFrame infers while reading)"
+                        ));
+                    }
+                }
+            }
+            "glue.groupSize" => s.glue.group_size_bytes = Some(u(v)),
+            "glue.workers" => {
+                s.cluster.workers = u32c(v).max(2);
+                if s.cluster.worker_type.is_none() {
+                    s.cluster.worker_type = Some("G.1X".into());
+                    notes.push("glue.workers: no worker type given, G.1X assumed".into());
+                }
+                s.cluster.executors = None;
+                s.cluster.local_mode = false;
+            }
+            "glue.workerType" => {
+                if let Value::Text(w) = v {
+                    s.cluster.worker_type = Some(w.clone());
+                }
+                // The worker type sets cores, memory and disk.
+                s.cluster.executor_cores = None;
+                s.cluster.executor_memory_bytes = None;
+                s.cluster.disk_bytes_per_worker = None;
+                s.cluster.local_mode = false;
+                if s.cluster.executors.is_some() {
+                    s.cluster.workers = s.cluster.executors.unwrap_or(1) + 1;
+                    s.cluster.executors = None;
+                }
+            }
+            "glue.shuffleStorage" => {
+                s.glue.shuffle_storage = if v == &Value::Text("s3".into()) {
+                    ShuffleStorage::S3
+                } else {
+                    ShuffleStorage::Local
+                }
+            }
+            "glue.spillToS3" => s.glue.spill_to_s3 = v == &Value::Bool(true),
+            _ => {}
+        }
+    }
+    Ok(notes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_spark_units_and_rejects_unknown_keys() {
+        let c = parse("spark.sql.files.maxPartitionBytes=16m").unwrap();
+        assert_eq!(c.value, Value::U64(16 << 20));
+        let c = parse("spark.dynamicAllocation.executorIdleTimeout=2min").unwrap();
+        assert_eq!(c.value, Value::F64(120.0));
+        assert_eq!(
+            parse("spark.executor.memory=2048").unwrap().value,
+            Value::U64(2048 << 20)
+        );
+        assert_eq!(parse("coalesce=none").unwrap().value, Value::OptU64(None));
+        let e = parse("spark.sql.nope=1").unwrap_err();
+        assert!(e.contains("known keys") && e.contains("spark.sql.shuffle.partitions"));
+        assert!(parse("spark.sql.shuffle.partitions=x").is_err());
+        assert!(parse("glue.workerType=G.3X").unwrap_err().contains("G.1X"));
+        assert!(parse("noequals").is_err());
+    }
+}

@@ -1,0 +1,62 @@
+//! The shuffle/grouping simulator: a deterministic discrete-event simulation of a Spark / AWS Glue
+//! job on a cluster, producing a `model::Run` (`meta.simulated = true`) that is drawn and analysed
+//! like a measured run. Plain Rust with no threads, clocks or files, so it runs natively and in
+//! wasm32. See docs/simulator.md for the model, its parameters and their sources.
+
+pub mod calibrate;
+pub mod changes;
+pub mod cluster;
+pub mod cost;
+pub mod engine;
+pub mod output;
+pub mod partitioning;
+pub mod plan;
+pub mod presets;
+pub mod rates;
+pub mod rng;
+pub mod scenario;
+
+pub use rates::Rates;
+pub use scenario::Scenario;
+
+use crate::model::Run;
+
+/// Simulates `scenario`; the error names what is wrong with it.
+pub fn simulate(scenario: &Scenario) -> Result<Run, String> {
+    let sim = engine::run(scenario)?;
+    Ok(output::build_run(scenario, &sim))
+}
+
+/// A what-if on a measured run: the calibrated scenario, its unchanged simulation (the
+/// baseline), the changed scenario and its simulation (the prediction).
+#[derive(Clone, Debug)]
+pub struct WhatIf {
+    /// The calibrated scenario.
+    pub calibrated: Scenario,
+    /// The simulated run of the calibrated scenario, unchanged.
+    pub baseline: Run,
+    /// The scenario with the changes applied.
+    pub changed: Scenario,
+    /// The simulated run of the changed scenario.
+    pub predicted: Run,
+    /// Notes from calibration and from applying the changes.
+    pub notes: Vec<String>,
+}
+
+/// Calibrates on `measured`, applies `changes` (`KEY=VALUE`) and simulates both.
+pub fn whatif<S: AsRef<str>>(measured: &Run, changes: &[S]) -> Result<WhatIf, String> {
+    let parsed = changes::parse_all(changes)?;
+    let cal = calibrate::calibrate(measured)?;
+    let baseline = simulate(&cal.scenario)?;
+    let mut changed = cal.scenario.clone();
+    let mut notes = cal.notes;
+    notes.extend(changes::apply(&mut changed, &parsed)?);
+    let predicted = simulate(&changed)?;
+    Ok(WhatIf {
+        calibrated: cal.scenario,
+        baseline,
+        changed,
+        predicted,
+        notes,
+    })
+}
