@@ -45,13 +45,12 @@ fn data_bytes(t: &Task) -> u64 {
 /// Time each task held its slot: its duration, cut at the next launch on the same slot (Spark
 /// records a task's end after the driver has already reused the slot). Slots are rebuilt per
 /// executor from launch order.
-fn occupancy(run: &Run, tasks: &[&Task], cores_of: &HashMap<&str, u32>) -> Vec<f64> {
+fn occupancy(tasks: &[&Task], cores_of: &HashMap<&str, u32>) -> Vec<f64> {
     let mut occ: Vec<f64> = tasks.iter().map(|t| t.duration_s()).collect();
     let mut by_exec: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, t) in tasks.iter().enumerate() {
         by_exec.entry(t.executor_id.as_str()).or_default().push(i);
     }
-    let _ = run;
     for (exec, mut idx) in by_exec {
         idx.sort_by(|&a, &b| tasks[a].launch_s.total_cmp(&tasks[b].launch_s));
         let cores = cores_of.get(exec).copied().unwrap_or(1).max(1) as usize;
@@ -213,8 +212,10 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
         s.cluster.executor_cores = Some(c);
         s.cluster.initial_executor_ready_s = vec![driver_added];
         if let Some(m) = driver.and_then(|d| d.max_memory_bytes) {
-            s.cluster.executor_memory_bytes =
-                Some((m as f64 / mem_fraction) as u64 + s.spark.reserved_memory_bytes);
+            s.cluster.executor_memory_bytes = Some(
+                ((m as f64 / mem_fraction) as u64 + s.spark.reserved_memory_bytes)
+                    .max(super::cluster::MIN_HEAP_BYTES),
+            );
         }
         notes.push(format!(
             "local mode: tasks ran in the driver with {c} slots"
@@ -257,7 +258,8 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
         s.cluster.executor_memory_bytes = match measured_unified {
             Some(m) => Some((m as f64 / mem_fraction) as u64 + s.spark.reserved_memory_bytes),
             None => heap,
-        };
+        }
+        .map(|h| h.max(super::cluster::MIN_HEAP_BYTES));
         notes.push(format!(
             "{} executor(s) of {cores} core(s), {} initial; executors start {:.1} s after request",
             s.cluster.executors.unwrap_or(0),
@@ -358,7 +360,7 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
     }
 
     // --- Per-task fixed time and warm-up --------------------------------------------------
-    let occ = occupancy(run, &ended, &cores_of);
+    let occ = occupancy(&ended, &cores_of);
     let mut first = vec![false; ended.len()];
     {
         let mut seen: HashMap<(u64, u32, &str), (f64, usize)> = HashMap::new();
@@ -533,7 +535,6 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
         .max(0.0);
     s.driver.start_s = start_s;
     let mut seen_stages: std::collections::HashSet<u64> = std::collections::HashSet::new();
-    let mut rng = SplitMix64::new(s.seed);
     let mut last_end: f64 = start_s;
     for (ji, job) in jobs.iter().enumerate() {
         let sub = job.submitted_s.unwrap_or(start_s);
@@ -569,7 +570,6 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
             ts.sort_by_key(|&i| (ended[i].index, ended[i].attempt));
             ts.dedup_by_key(|i| ended[*i].index);
             let spec_stage = calibrate_stage(
-                run,
                 st,
                 &ts,
                 &ended,
@@ -587,7 +587,6 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
                     spark: &s.spark,
                     seen: &seen_stages,
                 },
-                &mut rng,
                 &mut notes,
             );
             spec.stages.push(spec_stage);
@@ -623,17 +622,14 @@ struct CalCtx<'a> {
 
 #[allow(clippy::too_many_arguments)]
 fn calibrate_stage(
-    run: &Run,
     st: &Stage,
     ts: &[usize],
     ended: &[&Task],
     occ: &[f64],
     first: &[bool],
     c: &CalCtx,
-    rng: &mut SplitMix64,
     notes: &mut Vec<String>,
 ) -> StageSpec {
-    let _ = run;
     let n = ts.len() as u64;
     let tasks: Vec<&Task> = ts.iter().map(|&i| ended[i]).collect();
     let input: u64 = tasks.iter().map(|t| t.input_bytes).sum();
@@ -832,7 +828,6 @@ fn calibrate_stage(
     } else {
         (0.0, total_work / n.max(1) as f64)
     };
-    let _ = rng;
     StageSpec {
         id: st.id,
         name: st.name.clone(),

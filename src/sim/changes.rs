@@ -141,6 +141,68 @@ pub fn known_keys() -> Vec<(&'static str, &'static str)> {
     KEYS.iter().map(|(k, _, d)| (*k, *d)).collect()
 }
 
+/// The current value of `key` in `s`, as `--set` would spell it (for controls showing the value
+/// a change starts from); none for an unknown key.
+pub fn current(s: &Scenario, key: &str) -> Option<String> {
+    let (key, ..) = KEYS.iter().find(|(k, ..)| k.eq_ignore_ascii_case(key))?;
+    let shape = super::cluster::resolve(s).ok();
+    let sp = &s.spark;
+    let da = &sp.dynamic_allocation;
+    Some(match *key {
+        "spark.sql.shuffle.partitions" => sp.shuffle_partitions.to_string(),
+        "spark.sql.files.maxPartitionBytes" => sp.files_max_partition_bytes.to_string(),
+        "spark.sql.files.openCostInBytes" => sp.files_open_cost_bytes.to_string(),
+        "spark.sql.adaptive.enabled" => sp.adaptive.enabled.to_string(),
+        "spark.sql.adaptive.coalescePartitions.enabled" => {
+            sp.adaptive.coalesce_partitions.to_string()
+        }
+        "spark.sql.adaptive.advisoryPartitionSizeInBytes" => {
+            sp.adaptive.advisory_partition_bytes.to_string()
+        }
+        "spark.sql.adaptive.skewJoin.enabled" => sp.adaptive.skew_join.to_string(),
+        "spark.sql.adaptive.skewJoin.skewedPartitionFactor" => {
+            sp.adaptive.skewed_partition_factor.to_string()
+        }
+        "spark.sql.adaptive.skewJoin.skewedPartitionThresholdInBytes" => {
+            sp.adaptive.skewed_partition_threshold_bytes.to_string()
+        }
+        "spark.sql.autoBroadcastJoinThreshold" => {
+            sp.auto_broadcast_join_threshold_bytes.to_string()
+        }
+        "spark.dynamicAllocation.enabled" => da.enabled.to_string(),
+        "spark.dynamicAllocation.maxExecutors" => da
+            .max_executors
+            .or(shape.as_ref().map(|c| c.executors))?
+            .to_string(),
+        "spark.dynamicAllocation.executorIdleTimeout" => format!("{}s", da.executor_idle_timeout_s),
+        "spark.executor.instances" => shape.as_ref()?.executors.to_string(),
+        "spark.executor.cores" => shape.as_ref()?.cores.to_string(),
+        "spark.executor.memory" => format!("{}m", shape.as_ref()?.heap_bytes >> 20),
+        "coalesce" => s
+            .stages()
+            .find_map(|st| st.coalesce)
+            .map_or_else(|| "none".to_string(), |n| n.to_string()),
+        "glue.groupFiles" => if s.glue.group_files {
+            "inPartition"
+        } else {
+            "none"
+        }
+        .to_string(),
+        "glue.groupSize" => s
+            .glue
+            .group_size_bytes
+            .map_or_else(|| "auto".into(), |g| g.to_string()),
+        "glue.workers" => shape.as_ref()?.workers.to_string(),
+        "glue.workerType" => s.cluster.worker_type.clone()?,
+        "glue.shuffleStorage" => match s.glue.shuffle_storage {
+            ShuffleStorage::Local => "local".into(),
+            ShuffleStorage::S3 => "s3".into(),
+        },
+        "glue.spillToS3" => s.glue.spill_to_s3.to_string(),
+        _ => return None,
+    })
+}
+
 /// A parsed value.
 #[derive(Clone, Debug, PartialEq)]
 enum Value {
@@ -194,7 +256,8 @@ pub fn parse(spec: &str) -> Result<Change, String> {
         }
         Kind::Size => Value::U64(
             parse_size_bytes(v)
-                .filter(|b| *b > 0)
+                // A zero open cost is valid Spark; zero sizes elsewhere are not.
+                .filter(|b| *b > 0 || key == "spark.sql.files.openCostInBytes")
                 .ok_or_else(|| bad("a size (e.g. 64m, 8388608)"))?,
         ),
         Kind::SignedSize => {
@@ -208,8 +271,8 @@ pub fn parse(spec: &str) -> Result<Change, String> {
         }
         Kind::Memory => Value::U64(
             parse_memory_bytes(v)
-                .filter(|b| *b >= 64 << 20)
-                .ok_or_else(|| bad("a memory size ≥ 64m (e.g. 8g, 4096m)"))?,
+                .filter(|b| *b >= super::cluster::MIN_HEAP_BYTES)
+                .ok_or_else(|| bad("a memory size ≥ 450m, Spark's minimum (e.g. 8g, 4096m)"))?,
         ),
         Kind::Seconds => Value::F64(
             parse_time_s(v, 1.0).ok_or_else(|| bad("a duration (e.g. 60s, 500ms, 2min)"))?,
@@ -379,6 +442,9 @@ pub fn apply(s: &mut Scenario, changes: &[Change]) -> Result<Vec<String>, String
             "glue.groupSize" => s.glue.group_size_bytes = Some(u(v)),
             "glue.workers" => {
                 s.cluster.workers = u32c(v).max(2);
+                // Glue sizes dynamic allocation to the workers.
+                s.spark.dynamic_allocation.max_executors = None;
+                s.spark.dynamic_allocation.initial_executors = None;
                 if s.cluster.worker_type.is_none() {
                     s.cluster.worker_type = Some("G.1X".into());
                     notes.push("glue.workers: no worker type given, G.1X assumed".into());
@@ -434,5 +500,31 @@ mod tests {
         assert!(parse("spark.sql.shuffle.partitions=x").is_err());
         assert!(parse("glue.workerType=G.3X").unwrap_err().contains("G.1X"));
         assert!(parse("noequals").is_err());
+        assert_eq!(
+            parse("spark.sql.files.openCostInBytes=0").unwrap().value,
+            Value::U64(0)
+        );
+        assert!(parse("spark.sql.files.maxPartitionBytes=0").is_err());
+        assert!(parse("spark.executor.memory=300m").is_err());
+    }
+
+    #[test]
+    fn every_key_has_a_current_value_on_a_preset() {
+        let s = super::super::presets::preset("q80-local-shuffle").unwrap();
+        for (k, _) in known_keys() {
+            let v = current(&s, k);
+            if k == "glue.groupSize" || k == "coalesce" {
+                assert!(v.is_some());
+                continue;
+            }
+            let v = v.unwrap_or_else(|| panic!("{k}"));
+            // The current value parses back as a change.
+            if k != "glue.groupFiles" {
+                parse(&format!("{k}={v}")).unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
+        assert_eq!(current(&s, "glue.shuffleStorage").as_deref(), Some("local"));
+        assert_eq!(current(&s, "spark.executor.cores").as_deref(), Some("4"));
+        assert!(current(&s, "nope").is_none());
     }
 }

@@ -9,6 +9,10 @@ const GIB: u64 = 1 << 30;
 /// Glue's launch configuration, scaled by DPU for larger workers; see docs/simulator.md).
 pub const GLUE_EXECUTOR_HEAP_PER_DPU_BYTES: u64 = 10 * GIB;
 
+/// Smallest executor heap Spark accepts: 1.5 × its 300 MiB of reserved memory
+/// (`UnifiedMemoryManager`: "System memory … must be at least 471859200").
+pub const MIN_HEAP_BYTES: u64 = 450 << 20;
+
 /// The resolved cluster.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClusterShape {
@@ -93,6 +97,13 @@ pub fn resolve(s: &Scenario) -> Result<ClusterShape, String> {
             wt.map(|w| (GLUE_EXECUTOR_HEAP_PER_DPU_BYTES as f64 * w.dpu / per_worker as f64) as u64)
         })
         .unwrap_or(GIB);
+    if let Some(h) = c.executor_memory_bytes {
+        if h < MIN_HEAP_BYTES {
+            return Err(format!(
+                "cluster.executor_memory_bytes: {h} is below Spark's minimum executor heap ({MIN_HEAP_BYTES} bytes, 450 MiB)"
+            ));
+        }
+    }
     let disk_bytes = c
         .disk_bytes_per_worker
         .or_else(|| wt.map(|w| w.disk_free_bytes))
