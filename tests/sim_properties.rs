@@ -130,6 +130,7 @@ fn scenario(p: &Params) -> Scenario {
                             ..Skew::default()
                         },
                         join: true,
+                        small_side: None,
                     },
                     work: Work {
                         aggregate: true,

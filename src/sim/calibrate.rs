@@ -598,6 +598,42 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
     for st in s.stages_mut() {
         st.parents.retain(|p| known.contains(p));
     }
+    // Sort-merge joins: Spark's size estimate of the smaller side (its scan's bytes read, else
+    // its shuffle output), at least just above the measured broadcast threshold so that the
+    // measured plan stays a sort-merge join until the threshold is raised.
+    let estimate: HashMap<u64, u64> = s
+        .stages()
+        .map(|st| {
+            let est = match &st.source {
+                Source::Read { input } => input.total_bytes,
+                _ => st.fitted.as_ref().map_or(0, |f| {
+                    f.measured.iter().map(|m| m.shuffle_write_bytes).sum()
+                }),
+            };
+            (st.id, est)
+        })
+        .collect();
+    let floor = u64::try_from(s.spark.auto_broadcast_join_threshold_bytes)
+        .map_or(0, |t| t.saturating_add(1));
+    for st in s.stages_mut() {
+        let parents = st.parents.clone();
+        if let Source::Shuffle {
+            join: true,
+            small_side,
+            ..
+        } = &mut st.source
+        {
+            if parents.len() == 2 {
+                let (a, b) = (parents[0], parents[1]);
+                let (ea, eb) = (estimate[&a], estimate[&b]);
+                let (stage, bytes) = if eb <= ea { (b, eb) } else { (a, ea) };
+                *small_side = Some(SmallSide {
+                    stage,
+                    bytes: bytes.max(floor),
+                });
+            }
+        }
+    }
     s.driver.end_s = (run.meta.duration_s - last_end).max(0.0);
     s.calibration = Some(CalibrationInfo {
         app_id: run.meta.app_id.clone(),
@@ -789,6 +825,7 @@ fn calibrate_stage(
             join: has_rdd(st, |n, op| {
                 n == "ZippedPartitionsRDD2" || op.contains("SortMergeJoin")
             }),
+            small_side: None,
         };
     }
 

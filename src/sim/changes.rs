@@ -372,7 +372,6 @@ pub fn apply(s: &mut Scenario, changes: &[Change]) -> Result<Vec<String>, String
                 if let Value::I64(b) = v {
                     sp.auto_broadcast_join_threshold_bytes = *b;
                 }
-                notes.push("spark.sql.autoBroadcastJoinThreshold is recorded but does not change the plan: the simulator keeps the measured join strategy".into());
             }
             "spark.dynamicAllocation.enabled" => {
                 sp.dynamic_allocation.enabled = v == &Value::Bool(true)

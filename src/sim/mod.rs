@@ -3,6 +3,7 @@
 //! like a measured run. Plain Rust with no threads, clocks or files, so it runs natively and in
 //! wasm32. See docs/simulator.md for the model, its parameters and their sources.
 
+pub mod broadcast;
 pub mod calibrate;
 pub mod changes;
 pub mod cluster;
@@ -23,8 +24,10 @@ use crate::model::Run;
 
 /// Simulates `scenario`; the error names what is wrong with it.
 pub fn simulate(scenario: &Scenario) -> Result<Run, String> {
-    let sim = engine::run(scenario)?;
-    Ok(output::build_run(scenario, &sim))
+    // Joins under the broadcast threshold are planned as broadcast hash joins first.
+    let s = broadcast::effective(scenario);
+    let sim = engine::run(&s)?;
+    Ok(output::build_run(&s, &sim))
 }
 
 /// A what-if on a measured run: the calibrated scenario, its unchanged simulation (the

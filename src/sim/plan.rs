@@ -144,6 +144,7 @@ pub fn plan_stage(
             partitions,
             skew,
             join,
+            ..
         } => {
             let (n, governed, groups) = match *partitions {
                 Partitions::Conf(k) => {

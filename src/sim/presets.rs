@@ -236,7 +236,13 @@ fn q80_scan(id: u64, table: &str, stored_gib: f64, files: u64) -> StageSpec {
 
 /// A sales ⟕ returns sort-merge join with the broadcast dimension joins and the partial
 /// aggregate by store / catalog page / web site.
-fn q80_join(id: u64, channel: &str, parents: [u64; 2], hot_key_share: f64) -> StageSpec {
+fn q80_join(
+    id: u64,
+    channel: &str,
+    parents: [u64; 2],
+    returns_gib: f64,
+    hot_key_share: f64,
+) -> StageSpec {
     StageSpec {
         id,
         name: format!("SortMergeJoin {channel}_sales ⟕ {channel}_returns → HashAggregate"),
@@ -248,6 +254,10 @@ fn q80_join(id: u64, channel: &str, parents: [u64; 2], hot_key_share: f64) -> St
                 ..Skew::default()
             },
             join: true,
+            small_side: Some(SmallSide {
+                stage: parents[1],
+                bytes: (returns_gib * GIB as f64) as u64,
+            }),
         },
         coalesce: None,
         work: Work {
@@ -329,13 +339,13 @@ fn q80(storage: ShuffleStorage) -> Scenario {
     let stages = vec![
         q80_scan(7, "store_sales", 120.0, 4000),
         q80_scan(8, "store_returns", 13.0, 1800),
-        q80_join(9, "store", [7, 8], 0.0),
+        q80_join(9, "store", [7, 8], 13.0, 0.0),
         q80_scan(10, "catalog_sales", 84.0, 4000),
         q80_scan(11, "catalog_returns", 9.0, 1800),
-        q80_join(12, "catalog", [10, 11], 0.0),
+        q80_join(12, "catalog", [10, 11], 9.0, 0.0),
         q80_scan(13, "web_sales", 42.0, 1800),
         q80_scan(14, "web_returns", 4.5, 1800),
-        q80_join(15, "web", [13, 14], 0.0),
+        q80_join(15, "web", [13, 14], 4.5, 0.0),
         StageSpec {
             id: 16,
             name: "HashAggregate ssr ∪ csr ∪ wsr → Expand (rollup) → HashAggregate".into(),
@@ -344,6 +354,7 @@ fn q80(storage: ShuffleStorage) -> Scenario {
                 partitions: Partitions::Conf(3),
                 skew: Skew::default(),
                 join: false,
+                small_side: None,
             },
             work: Work {
                 aggregate: true,
@@ -361,6 +372,7 @@ fn q80(storage: ShuffleStorage) -> Scenario {
                 partitions: Partitions::Conf(1),
                 skew: Skew::default(),
                 join: false,
+                small_side: None,
             },
             work: Work {
                 aggregate: true,

@@ -335,6 +335,10 @@ pub enum Source {
         skew: Skew,
         /// A sort-merge join (AQE's skew-join handling applies).
         join: bool,
+        /// The join's smaller side: when its size is at most `spark.sql.autoBroadcastJoinThreshold`
+        /// the join is planned as a broadcast hash join instead (see `broadcast.rs`).
+        #[serde(default)]
+        small_side: Option<SmallSide>,
     },
     /// A fixed number of tasks with no input (parallelize, file listing, broadcast builds).
     Fixed {
@@ -347,6 +351,15 @@ impl Default for Source {
     fn default() -> Source {
         Source::Fixed { tasks: 1 }
     }
+}
+
+/// The smaller side of a sort-merge join: the parent stage and Spark's size estimate of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmallSide {
+    /// The parent stage that scans the smaller relation.
+    pub stage: u64,
+    /// Its estimated size, bytes (Spark plans with the relation's size statistics).
+    pub bytes: u64,
 }
 
 /// Reduce partition count of a shuffle stage.
