@@ -145,4 +145,98 @@ async fn app_shows_both_example_runs() {
         .unwrap()
         .get_entries_by_name("runlens:rendered");
     assert_eq!(marks.length(), 1);
+
+    // The contract for browser tests: a container per view and run, holding its canvas…
+    for side in ["before", "after"] {
+        for view in ["etl", "shuffle", "execution", "memory"] {
+            let sel = format!("[data-view={view}][data-run={side}] canvas");
+            let canvas: web_sys::HtmlCanvasElement = host
+                .query_selector(&sel)
+                .unwrap()
+                .unwrap_or_else(|| panic!("no {sel}"))
+                .dyn_into()
+                .unwrap();
+            assert!(canvas.width() > 100, "{sel} was not sized for drawing");
+        }
+    }
+    // … the straggler callout of the before run only, naming executor 0 …
+    let callout = host
+        .query_selector("[data-straggler][data-run=before]")
+        .unwrap()
+        .expect("a straggler callout for the before run");
+    assert_eq!(callout.get_attribute("data-executor").as_deref(), Some("0"));
+    assert!(host
+        .query_selector("[data-straggler][data-run=after]")
+        .unwrap()
+        .is_none());
+
+    // Clicking an executor in a legend highlights it in every view of that run.
+    let button: web_sys::HtmlElement = host
+        .query_selector("[data-view=memory][data-run=before] button.exec[data-executor='1']")
+        .unwrap()
+        .expect("an executor button")
+        .dyn_into()
+        .unwrap();
+    button.click();
+    sleep(100).await;
+    for view in ["execution", "memory"] {
+        let b = host
+            .query_selector(&format!(
+                "[data-view={view}][data-run=before] button.exec[data-executor='1']"
+            ))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            b.get_attribute("aria-pressed").as_deref(),
+            Some("true"),
+            "{view}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn the_view_state_reads_from_the_address() {
+    use runlens::ui::state::Side;
+    use runlens::ui::urlstate::parse;
+    let p = parse("before=a.zstd&after=https%3A%2F%2Fx%2Fb.json&sel=before:3,after:driver&t=10-80.5&fit=1&embed=1");
+    assert_eq!(p.before.as_deref(), Some("a.zstd"));
+    assert_eq!(p.after.as_deref(), Some("https://x/b.json"));
+    assert_eq!(
+        p.selected,
+        vec![
+            (Side::Before, "3".to_string()),
+            (Side::After, "driver".to_string())
+        ]
+    );
+    assert_eq!(p.window, Some((10.0, 80.5)));
+    assert!(p.fit && p.embed);
+    // Nonsense is ignored, not fatal.
+    let p = parse("t=80-10&sel=left:1&embed=maybe");
+    assert_eq!(p.window, None);
+    assert!(p.selected.is_empty());
+    assert!(!p.embed);
+}
+
+#[wasm_bindgen_test]
+fn only_http_urls_are_fetched() {
+    use runlens::ui::loader::resolve_url;
+    assert!(resolve_url("https://example.org/x.zstd").is_ok());
+    let relative = resolve_url("examples/s1-before.run.json").unwrap();
+    assert!(relative.starts_with("http"), "{relative}");
+    for bad in [
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "data:text/plain,hi",
+    ] {
+        let e = resolve_url(bad).unwrap_err();
+        assert!(e.contains("only http(s) URLs"), "{bad}: {e}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn speed_up_wording() {
+    use runlens::ui::summary::speed_up;
+    assert_eq!(speed_up(3600.0, 480.0).as_deref(), Some("7.5× faster"));
+    assert_eq!(speed_up(104.1, 136.1).as_deref(), Some("1.3× slower"));
+    assert_eq!(speed_up(0.0, 10.0), None);
 }

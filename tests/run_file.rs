@@ -93,3 +93,25 @@ fn bad_run_files_name_the_file_and_the_problem() {
     let e = ingest_bytes("cut.run.json", &text.as_bytes()[..text.len() / 2]).unwrap_err();
     assert!(e.problem.contains("truncated"), "{e}");
 }
+
+#[test]
+fn the_shipped_examples_are_current_conversions() {
+    let Some(data) = common::data_dir() else {
+        return;
+    };
+    for (file, log) in [
+        ("s1-before.run.json", "app-20261121232506-0000"),
+        ("s1-after.run.json", "app-20261121232658-0000"),
+    ] {
+        let shipped =
+            std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/").to_string() + file)
+                .unwrap();
+        let shipped = run_file::from_slice(file, &shipped).unwrap();
+        let mut fresh = load_path(&data.join("spark-local").join(log)).unwrap().run;
+        fresh.meta.label = shipped.meta.label.clone();
+        assert!(
+            fresh == shipped,
+            "examples/{file} is stale: regenerate it with the commands in examples/README.md"
+        );
+    }
+}

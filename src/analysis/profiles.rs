@@ -493,14 +493,20 @@ fn execution(run: &Run, period_s: f64) -> Profile {
         .unwrap_or(1.0)
         .max(1.0);
     let mut evs: Vec<(f64, i64)> = Vec::new();
+    let mut launched_per_stage: std::collections::HashMap<(u64, u32), i64> =
+        std::collections::HashMap::new();
+    for t in &run.tasks {
+        *launched_per_stage
+            .entry((t.stage_id, t.stage_attempt))
+            .or_default() += 1;
+    }
     for s in &run.stages {
         if let Some(sub) = s.submitted_s {
             evs.push((sub, s.num_tasks as i64));
-            let launched = run
-                .tasks
-                .iter()
-                .filter(|t| t.stage_id == s.id && t.stage_attempt == s.attempt)
-                .count() as i64;
+            let launched = launched_per_stage
+                .get(&(s.id, s.attempt))
+                .copied()
+                .unwrap_or(0);
             // Tasks never launched stop being pending when the stage ends.
             let left = s.num_tasks as i64 - launched;
             if left > 0 {
@@ -515,11 +521,22 @@ fn execution(run: &Run, period_s: f64) -> Profile {
         evs.push((b, -1));
     }
     evs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    // With dynamic allocation Spark requests at most spark.dynamicAllocation.maxExecutors.
+    let cap = run
+        .meta
+        .config
+        .get("spark.dynamicAllocation.enabled")
+        .filter(|v| v.as_str() == "true")
+        .and_then(|_| run.meta.config.get("spark.dynamicAllocation.maxExecutors"))
+        .and_then(|m| m.trim().parse::<f64>().ok())
+        .filter(|m| *m > 0.0);
     let mut needed = vec![(0.0, 0.0)];
     let mut demand = 0i64;
     for (t, d) in evs {
         demand += d;
-        let v = (demand.max(0) as f64 / cores).ceil();
+        let v = (demand.max(0) as f64 / cores)
+            .ceil()
+            .min(cap.unwrap_or(f64::INFINITY));
         if needed.last().is_some_and(|p| p.1 != v) {
             needed.push((t, v));
         }
@@ -566,7 +583,10 @@ fn execution(run: &Run, period_s: f64) -> Profile {
         period_s,
         lines,
         spans: stage_spans(run),
-        note: format!("Executors alive, executors needed for running + pending tasks ({cores} slots each), and average running tasks per executor per {period_s} s."),
+        note: format!(
+            "Executors alive, executors needed for running + pending tasks ({cores} slots each{}), and average running tasks per executor per {period_s} s.",
+            cap.map(|c| format!(", at most spark.dynamicAllocation.maxExecutors = {c}")).unwrap_or_default()
+        ),
     }
 }
 

@@ -328,6 +328,16 @@ fn describe_bytes(b: &[u8]) -> String {
 
 /// Parses buffered JSON documents (one or more JSON values per file) into a run.
 fn documents_to_run(input: &str, documents: Vec<(String, Vec<u8>)>) -> Result<(Run, SourceFormat)> {
+    // Run files written by Runlens start with their format tag: read them straight into the
+    // model, without an intermediate JSON tree (the page's first render waits for this).
+    if let [(name, buf)] = documents.as_slice() {
+        let body = strip_bom(buf).trim_ascii_start();
+        if body.starts_with(b"{\"format\":\"runlens/run@1\"") {
+            if let Ok(run) = run_file::from_slice_typed(name, body) {
+                return Ok((run, SourceFormat::RunFile));
+            }
+        }
+    }
     let mut values: Vec<(String, serde_json::Value)> = Vec::new();
     for (name, buf) in documents {
         let stream =
@@ -486,6 +496,11 @@ impl Ingestor {
     /// Compressed bytes pushed so far.
     pub fn bytes_in(&self) -> u64 {
         self.bytes_in
+    }
+
+    /// Adds a warning about the input (e.g. what its file names say).
+    pub fn warn(&mut self, message: String) {
+        self.sink.warn(message);
     }
 
     /// Decompressed bytes so far.

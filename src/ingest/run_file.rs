@@ -47,6 +47,19 @@ pub fn from_slice(name: &str, bytes: &[u8]) -> Result<Run> {
     from_value(name, v)
 }
 
+/// Reads a run file straight into the model (no intermediate JSON tree); checks consistency.
+pub fn from_slice_typed(name: &str, bytes: &[u8]) -> Result<Run> {
+    let run: Run = serde_json::from_slice(bytes).map_err(|e| {
+        Error::new(
+            name,
+            ErrorKind::InvalidContent,
+            format!("not a valid {RUN_FORMAT} file: {e}"),
+        )
+    })?;
+    validate(name, &run)?;
+    Ok(run)
+}
+
 /// Writes a run as compact JSON.
 pub fn to_vec(run: &Run) -> Vec<u8> {
     // Serializing plain data structs with finite floats cannot fail; fall back to an empty object if it ever does.

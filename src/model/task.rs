@@ -29,67 +29,67 @@ pub struct Task {
     /// How the attempt ended.
     pub status: TaskStatus,
     /// Why the attempt failed or was killed.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<String>,
     /// A speculative copy.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub speculative: bool,
     /// Bytes read from the input source.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub input_bytes: u64,
     /// Records read from the input source.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub input_records: u64,
     /// Bytes written to the output.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub output_bytes: u64,
     /// Records written to the output.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub output_records: u64,
     /// Shuffle bytes read from this executor's own blocks.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub shuffle_read_local_bytes: u64,
     /// Shuffle bytes fetched from other executors.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub shuffle_read_remote_bytes: u64,
     /// Shuffle records read.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub shuffle_read_records: u64,
     /// Time spent waiting for shuffle fetches, seconds.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero_f64")]
     pub shuffle_fetch_wait_s: f64,
     /// Shuffle bytes written.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub shuffle_write_bytes: u64,
     /// Shuffle records written.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub shuffle_write_records: u64,
     /// Time spent writing shuffle files, seconds.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero_f64")]
     pub shuffle_write_time_s: f64,
     /// Deserialized size of data spilled from memory.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub memory_spill_bytes: u64,
     /// Serialized size of spilled data on disk.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub disk_spill_bytes: u64,
     /// Peak execution memory (sort/aggregation/join buffers).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub peak_execution_memory_bytes: u64,
     /// Time the executor spent running the task, seconds.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero_f64")]
     pub run_time_s: f64,
     /// CPU time of the task, seconds.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero_f64")]
     pub cpu_time_s: f64,
     /// JVM garbage-collection time during the task, seconds.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero_f64")]
     pub gc_time_s: f64,
     /// Time to deserialize the task, seconds.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero_f64")]
     pub deserialize_time_s: f64,
     /// Size of the result sent back to the driver.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub result_size_bytes: u64,
 }
 
@@ -123,4 +123,17 @@ impl Task {
     pub fn ended(&self) -> bool {
         self.status != TaskStatus::Running
     }
+}
+
+// Run files omit zero metrics (most tasks have no shuffle, spill, …): smaller files that load faster.
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
+fn is_zero_f64(v: &f64) -> bool {
+    *v == 0.0
+}
+
+fn is_false(v: &bool) -> bool {
+    !*v
 }

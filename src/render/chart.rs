@@ -129,7 +129,15 @@ pub fn draw_profile<DB: DrawingBackend>(
         .map_err(err)?;
     let unit = frame.unit;
     let fx = |x: &f64| format_time(*x);
-    let fy = |y: &f64| format_value(*y, unit);
+    let empty = profile.max_value() <= 0.0;
+    // An empty chart keeps its frame but no value labels (0 B/s, 0 B/s … says nothing).
+    let fy = |y: &f64| {
+        if empty {
+            String::new()
+        } else {
+            format_value(*y, unit)
+        }
+    };
     chart
         .configure_mesh()
         .x_labels(8)
@@ -180,6 +188,20 @@ pub fn draw_profile<DB: DrawingBackend>(
                 )))
                 .map_err(err)?;
         }
+    }
+
+    if empty {
+        // Nothing to draw (no shuffle, no metrics): say so in the plot.
+        let style = ("sans-serif", font).into_font().color(&theme.text);
+        let (cx, cy) = ((xr.start + xr.end) / 2, (yr.start + yr.end) / 2);
+        let text = if profile.note.is_empty() {
+            "No data"
+        } else {
+            profile.note.as_str()
+        };
+        let w = (text.len() as f64 * font as f64 * 0.27) as i32;
+        root.draw(&Text::new(text.to_string(), (cx - w, cy), style))
+            .map_err(err)?;
     }
 
     // Muted lines first, emphasised last, so the straggler is never hidden.

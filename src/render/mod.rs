@@ -134,6 +134,38 @@ pub fn format_value(v: f64, unit: ValueUnit) -> String {
     }
 }
 
+/// A text alternative of a chart for screen readers: the view, and each line's peak and when.
+pub fn describe(profile: &crate::analysis::profiles::Profile, run_label: &str) -> String {
+    let mut parts = vec![format!("{}, {run_label}.", profile.view.title())];
+    let whole: Vec<_> = profile
+        .lines
+        .iter()
+        .filter(|l| l.executor.is_none())
+        .collect();
+    for l in &whole {
+        if let Some(&(t, v)) = l.points.iter().max_by(|a, b| a.1.total_cmp(&b.1)) {
+            parts.push(format!(
+                "{} peaks at {} at {}.",
+                l.label,
+                format_value(v, profile.unit),
+                format_time(t)
+            ));
+        }
+    }
+    let execs = profile
+        .lines
+        .iter()
+        .filter(|l| l.executor.is_some())
+        .count();
+    if execs > 0 {
+        parts.push(format!("{execs} executor lines."));
+    }
+    if profile.lines.is_empty() {
+        parts.push(profile.note.clone());
+    }
+    parts.join(" ")
+}
+
 /// A time axis label.
 pub fn format_time(s: f64) -> String {
     format_clock(s)

@@ -1,9 +1,19 @@
-//! The app: loads the built-in example runs (S1 before / after) and shows a summary of each.
+//! The compare page: two runs side by side in the four profile views.
 
+use leptos::ev;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
 
-use crate::model::{units::format_duration, Run};
+use super::chart::ChartBox;
+use super::draw;
+use super::loader::{load_files, load_url};
+use super::state::{Dash, Side, Slot};
+use super::summary::{Findings, StragglerCallout, SummaryTable};
+use super::{dom, dropped, urlstate};
+use crate::analysis::profiles::View;
+use crate::ingest::run_file;
+use crate::model::units::{format_bytes, format_duration};
+use crate::model::Run;
 
 /// The built-in example runs (`examples/`, copied into the site by Trunk), as
 /// `(side, URL relative to the page)`.
@@ -12,7 +22,7 @@ pub const EXAMPLES: [(&str, &str); 2] = [
     ("after", "examples/s1-after.run.json"),
 ];
 
-/// What one column shows of a run.
+/// What a column's header shows of a run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunSummary {
     /// [`Run::display_name`].
@@ -50,116 +60,351 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
-/// Fetches `url` (relative to the page) and reads it with the core's ingest.
-pub async fn load_run(url: &str) -> Result<Run, String> {
-    let response = gloo_net::http::Request::get(url)
-        .send()
-        .await
-        .map_err(|e| format!("{url}: {e}"))?;
-    if !response.ok() {
-        return Err(format!(
-            "{url}: HTTP {} {}",
-            response.status(),
-            response.status_text()
-        ));
+/// Which stage a slot is in, so effects can follow loads without following progress ticks.
+fn phase(slot: &Slot) -> u8 {
+    match slot {
+        Slot::Empty => 0,
+        Slot::Loading(_) => 1,
+        Slot::Ready(_) => 2,
+        Slot::Failed(_) => 3,
     }
-    let bytes = response.binary().await.map_err(|e| format!("{url}: {e}"))?;
-    crate::ingest::ingest_bytes(url, &bytes)
-        .map(|loaded| loaded.run)
-        .map_err(|e| e.to_string())
 }
-
-/// Loading (`None`), loaded, or the error text.
-type Slot = RwSignal<Option<Result<RunSummary, String>>>;
 
 /// The page.
 #[component]
 pub fn App() -> impl IntoView {
-    let slots: Vec<(&'static str, Slot)> = EXAMPLES
-        .iter()
-        .map(|&(side, url)| {
-            let slot: Slot = RwSignal::new(None);
-            spawn_local(async move {
-                let result = load_run(url).await.map(|run| RunSummary::of(&run));
-                slot.set(Some(result));
-            });
-            (side, slot)
-        })
-        .collect();
+    let params = urlstate::read();
+    let dash = Dash::new(params.embed, params.run.is_some());
 
-    let all_settled = {
-        let slots = slots.clone();
-        move || slots.iter().all(|(_, slot)| slot.with(Option::is_some))
-    };
-    Effect::new(move |done: Option<bool>| {
-        if done == Some(true) {
-            return true;
+    // Theme: follow the system, live.
+    if let Some(mql) = dom::prefers_dark() {
+        dash.dark.set(mql.matches());
+        let cb = wasm_bindgen::closure::Closure::<dyn Fn(web_sys::MediaQueryListEvent)>::new(
+            move |e: web_sys::MediaQueryListEvent| dash.dark.set(e.matches()),
+        );
+        let _ = mql.add_event_listener_with_callback("change", cb.as_ref().unchecked_ref());
+        cb.forget();
+    }
+    let _resize = window_event_listener(ev::resize, move |_| dash.layout_tick.update(|t| *t += 1));
+
+    // Loads: URL parameters, else the built-in example.
+    let preset_example = params.example.as_deref() == Some("glue-coalesce");
+    match (&params.run, &params.before, &params.after) {
+        (Some(run), _, _) => load_url(dash, Side::Before, run.clone()),
+        _ if preset_example => {
+            for (side, name) in [
+                (Side::Before, "glue-coalesce-before"),
+                (Side::After, "glue-coalesce-after"),
+            ] {
+                match crate::sim::presets::preset(name)
+                    .ok_or_else(|| format!("no preset {name}"))
+                    .and_then(|s| crate::sim::simulate(&s))
+                {
+                    Ok(run) => super::loader::set_run(
+                        dash,
+                        side,
+                        format!("preset {name} (simulated from the AWS Glue article)"),
+                        crate::ingest::Loaded {
+                            run,
+                            format: crate::model::SourceFormat::Simulator,
+                            codec: crate::ingest::decompress::Codec::None,
+                            bytes_in: 0,
+                            bytes_out: 0,
+                        },
+                    ),
+                    Err(e) => dash.slots[side.index()].set(Slot::Failed(e)),
+                }
+            }
         }
-        let settled = all_settled();
-        if settled {
-            // After this frame's DOM updates: the columns are in the document.
-            request_animation_frame(mark_rendered);
+        (None, None, None)
+            if params
+                .whatif
+                .as_deref()
+                .is_some_and(|w| w.starts_with("preset:")) => {}
+        (None, None, None) => {
+            for (side, url) in EXAMPLES {
+                let side = if side == "before" {
+                    Side::Before
+                } else {
+                    Side::After
+                };
+                load_url(dash, side, url.to_string());
+            }
         }
-        settled
+        (None, b, a) => {
+            if let Some(b) = b {
+                load_url(dash, Side::Before, b.clone());
+            }
+            if let Some(a) = a {
+                load_url(dash, Side::After, a.clone());
+            }
+        }
+    }
+    urlstate::apply(dash, &params);
+
+    // One redraw per frame for whatever changed.
+    let phases = dash.slots.map(|s| Memo::new(move |_| s.with(phase)));
+    let pending = StoredValue::new(false);
+    let first_wait = StoredValue::new(false);
+    Effect::new(move |_| {
+        for (i, phase) in phases.iter().enumerate() {
+            dash.views[i].track();
+            dash.selected[i].track();
+            phase.track();
+        }
+        dash.fit.track();
+        dash.window.track();
+        dash.dark.track();
+        dash.layout_tick.track();
+        // The first render waits for every column to settle (one draw instead of two), unless a
+        // load takes long: then what is ready is drawn after a moment.
+        let loading = dash.sides().iter().any(|s| phases[s.index()].get() == 1);
+        if loading && !dash.rendered.get_value() {
+            if !first_wait.get_value() {
+                first_wait.set_value(true);
+                set_timeout(
+                    move || draw::draw(dash, None),
+                    std::time::Duration::from_millis(800),
+                );
+            }
+            return;
+        }
+        if !pending.get_value() {
+            pending.set_value(true);
+            request_animation_frame(move || {
+                pending.set_value(false);
+                draw::draw(dash, None);
+            });
+        }
     });
+    Effect::new(move |_| urlstate::write(dash, &params));
+
+    let on_drop = move |ev: ev::DragEvent| {
+        ev.prevent_default();
+        let target = dash
+            .sides()
+            .iter()
+            .copied()
+            .find(|s| {
+                dash.slots[s.index()].with_untracked(|x| matches!(x, Slot::Empty | Slot::Failed(_)))
+            })
+            .unwrap_or(if dash.single {
+                Side::Before
+            } else {
+                Side::After
+            });
+        dropped::files(ev, move |files| load_files(dash, target, files));
+    };
 
     view! {
-        <header class="top">
-            <h1>"Runlens"</h1>
-            <p class="tagline">"Profiling for Apache Spark and AWS Glue runs"</p>
-        </header>
-        <main class="runs">
-            {slots
-                .into_iter()
-                .map(|(side, slot)| view! { <RunColumn side=side state=slot /> })
-                .collect_view()}
-        </main>
+        <div class="page" class:embed=dash.embed on:dragover=|ev: ev::DragEvent| ev.prevent_default() on:drop=on_drop>
+            {(!dash.embed).then(|| view! {
+                <header class="top">
+                    <h1>"Runlens"</h1>
+                    <p class="tagline">"Profiling for Apache Spark and AWS Glue runs — your files never leave this browser."</p>
+                    <div class="controls">
+                        <label class="toggle">
+                            <input
+                                type="checkbox"
+                                prop:checked=move || dash.fit.get()
+                                on:change=move |ev| dash.fit.set(event_target_checked(&ev))
+                            />
+                            " Fit each run to its width"
+                        </label>
+                        {move || dash.window.get().map(|(a, b)| view! {
+                            <button class="link" on:click=move |_| dash.window.set(None)>
+                                {format!("Zoomed to {}–{}: show all", crate::model::units::format_clock(a), crate::model::units::format_clock(b))}
+                            </button>
+                        })}
+                    </div>
+                </header>
+                <section class="runs" aria-label="Runs">
+                    {dash.sides().iter().map(|&side| view! { <RunColumn dash=dash side=side /> }).collect_view()}
+                </section>
+                <nav class="examples" aria-label="Examples">
+                    "Examples: "
+                    <a href="?">"S1 — coalesce(1) straggler, real Spark logs"</a>
+                    " · "
+                    <a href="?example=glue-coalesce">"AWS Glue coalesce(1) vs grouping, simulated"</a>
+                    " · "
+                    <a href="?whatif=preset:q80-local-shuffle&set=glue.shuffleStorage%3Ds3">"q80: local disk vs S3 shuffle, simulated"</a>
+                </nav>
+                <SummaryTable dash=dash />
+                <super::whatif::WhatIfPanel dash=dash />
+                <section class="insights">
+                    {dash.sides().iter().map(|&side| view! {
+                        <div class="insight" data-run=side.as_str()>
+                            <StragglerCallout dash=dash side=side />
+                            <Findings dash=dash side=side />
+                        </div>
+                    }).collect_view()}
+                </section>
+            })}
+            <main class="views" class:single=dash.single>
+                {View::ALL.iter().map(|&view| view! {
+                    <section class="view-row" aria-label=view.title()>
+                        <h2>{view.title()}</h2>
+                        <div class="pair">
+                            {dash.sides().iter().map(|&side| {
+                                let ready = Memo::new(move |_| dash.slots[side.index()].with(|s| s.ready().is_some()));
+                                let ident = Memo::new(move |_| dash.slots[side.index()].with(|s| s.ready().map(|r| std::sync::Arc::as_ptr(&r) as usize)));
+                                view! {
+                                    <div class="cell" data-run=side.as_str()>
+                                        {move || {
+                                            ident.track();
+                                            if ready.get() {
+                                                view! { <ChartBox dash=dash side=side view=view /> }.into_any()
+                                            } else {
+                                                view! { <p class="empty">{side.title()} ": no run"</p> }.into_any()
+                                            }
+                                        }}
+                                    </div>
+                                }
+                            }).collect_view()}
+                        </div>
+                    </section>
+                }).collect_view()}
+            </main>
+            {(!dash.embed).then(|| view! {
+                <footer>
+                    <p>
+                        "Runlens reads Spark event logs (plain, zstd, lz4, snappy, lzf, gzip; rolling folders), CloudWatch exports of Glue job metrics and Runlens run files, all in this page. "
+                        "Drop a file on a column, or link runs with "<code>"?before=URL&after=URL"</code>"."
+                    </p>
+                </footer>
+            })}
+        </div>
     }
 }
 
-/// One run: its summary, "Loading…", or its error.
+/// One column's header: the run's name and facts, or its load progress or error, and the
+/// controls to load another run into it or save it.
 #[component]
-fn RunColumn(side: &'static str, state: Slot) -> impl IntoView {
-    let title = if side == "before" { "Before" } else { "After" };
+fn RunColumn(dash: Dash, side: Side) -> impl IntoView {
+    let slot = dash.slots[side.index()];
+    let url = RwSignal::new(String::new());
+    let on_pick = move |ev: ev::Event| {
+        let input = event_target::<web_sys::HtmlInputElement>(&ev);
+        let files = input
+            .files()
+            .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
+            .unwrap_or_default();
+        load_files(dash, side, files);
+        input.set_value("");
+    };
+    let on_drop = move |ev: ev::DragEvent| {
+        ev.prevent_default();
+        ev.stop_propagation();
+        dropped::files(ev, move |files| load_files(dash, side, files));
+    };
+    let save = move |_| {
+        if let Some(r) = slot.with_untracked(|s| s.ready()) {
+            let name = r
+                .run
+                .display_name()
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect::<String>();
+            let _ = dom::download_bytes(
+                &format!("{name}.run.json"),
+                "application/json",
+                &run_file::to_vec(&r.run),
+            );
+        }
+    };
     view! {
-        <section class="run" data-run=side aria-busy=move || state.with(Option::is_none).to_string()>
-            <h2>{title}</h2>
-            {move || match state.get() {
-                None => view! { <p class="loading">"Loading…"</p> }.into_any(),
-                Some(Ok(s)) => view! {
-                    <p class="run-name" data-field="name">{s.name}</p>
-                    <dl class="facts">
-                        <dt>"Status"</dt>
-                        <dd data-field="status">{s.status}</dd>
-                        <dt>"Duration"</dt>
-                        <dd data-field="duration">{s.duration}</dd>
-                        <dt>"Tasks"</dt>
-                        <dd data-field="tasks">{s.tasks}</dd>
-                    </dl>
+        <section
+            class="run"
+            data-run=side.as_str()
+            aria-busy=move || slot.with(|s| s.is_loading()).to_string()
+            on:dragover=|ev: ev::DragEvent| ev.prevent_default()
+            on:drop=on_drop
+        >
+            <h2>{side.title()}</h2>
+            {move || match slot.get() {
+                Slot::Empty => view! { <p class="hint">"Drop a run here, or pick one below."</p> }.into_any(),
+                Slot::Loading(p) => {
+                    let total = p.total.filter(|t| *t > 0);
+                    let left = total.map(|t| if p.rate > 0.0 { format!(" · {} left", format_duration((t.saturating_sub(p.read)) as f64 / p.rate)) } else { String::new() });
+                    view! {
+                        <div class="progress" role="status">
+                            <p>{format!("Reading {}", p.name)}</p>
+                            <progress max=total.unwrap_or(0) as f64 value=p.read as f64></progress>
+                            <p class="progress-text">
+                                {format!(
+                                    "{}{} · {}/s{}",
+                                    format_bytes(p.read as f64),
+                                    total.map(|t| format!(" of {}", format_bytes(t as f64))).unwrap_or_default(),
+                                    format_bytes(p.rate),
+                                    left.unwrap_or_default()
+                                )}
+                            </p>
+                            <button on:click=move |_| { dash.cancel_load(side); slot.set(Slot::Empty); }>"Cancel"</button>
+                        </div>
+                    }
+                    .into_any()
                 }
-                .into_any(),
-                Some(Err(e)) => view! {
-                    <p class="error" role="alert" data-error="" data-run=side>{e}</p>
+                Slot::Ready(r) => {
+                    let s = RunSummary::of(&r.run);
+                    view! {
+                        <p class="run-name" data-field="name">{s.name}</p>
+                        <p class="source">
+                            {format!("{} · {}", r.format.as_str(), r.source)}
+                            {r.run.meta.simulated.then(|| view! { <span class="badge">"simulated"</span> })}
+                        </p>
+                        <dl class="facts">
+                            <dt>"Status"</dt>
+                            <dd data-field="status">{s.status}</dd>
+                            <dt>"Duration"</dt>
+                            <dd data-field="duration">{s.duration}</dd>
+                            <dt>"Tasks"</dt>
+                            <dd data-field="tasks">{s.tasks}</dd>
+                        </dl>
+                    }
+                    .into_any()
+                }
+                Slot::Failed(e) => view! {
+                    <p class="error" role="alert" data-error="" data-run=side.as_str()>{e}</p>
                 }
                 .into_any(),
             }}
+            <div class="load-controls">
+                <label class="button">
+                    "Open files…"
+                    <input type="file" multiple class="visually-hidden" on:change=on_pick />
+                </label>
+                <label class="button">
+                    "Open folder…"
+                    <input type="file" multiple prop:webkitdirectory=true class="visually-hidden" on:change=on_pick />
+                </label>
+                <form class="url-form" on:submit=move |ev: ev::SubmitEvent| {
+                    ev.prevent_default();
+                    let u = url.get_untracked();
+                    if !u.trim().is_empty() {
+                        load_url(dash, side, u);
+                    }
+                }>
+                    // Text, not type=url: relative URLs (resolved against the page) are welcome.
+                    <input
+                        type="text"
+                        inputmode="url"
+                        placeholder="https://…/event-log.zstd"
+                        aria-label=format!("URL of the {} run", side.as_str())
+                        prop:value=move || url.get()
+                        on:input=move |ev| url.set(event_target_value(&ev))
+                    />
+                    <button type="submit">"Load"</button>
+                </form>
+                {move || slot.with(|s| s.ready().is_some()).then(|| view! {
+                    <button class="link" on:click=save title="Save this run as a runlens/run@1 file">"Save run file"</button>
+                })}
+            </div>
         </section>
-    }
-}
-
-/// `<html data-ready="1">` and the `runlens:rendered` performance mark, for tests and timing.
-fn mark_rendered() {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    if let Some(root) = window
-        .document()
-        .and_then(|d| d.document_element())
-        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
-    {
-        let _ = root.dataset().set("ready", "1");
-    }
-    if let Some(performance) = window.performance() {
-        let _ = performance.mark("runlens:rendered");
     }
 }

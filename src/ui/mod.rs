@@ -1,9 +1,20 @@
-//! The page (wasm32 only): a Leptos client-side app over the same core as the CLI.
+//! The page (wasm32 only): a Leptos client-side app over the same core as the CLI. Components
+//! draw what the core computes; nothing here parses files or computes statistics.
 
 pub mod app;
+pub mod chart;
+pub mod dom;
+pub mod draw;
+pub mod dropped;
+pub mod loader;
+pub mod state;
+pub mod summary;
+pub mod urlstate;
+pub mod whatif;
 
 /// Starts the page: installs the panic hook, then mounts [`app::App`] to `<body>`.
 pub fn mount() {
+    dom::mark("runlens:start");
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         show_panic(&info.to_string());
@@ -23,7 +34,7 @@ fn show_panic(message: &str) {
     let _ = alert.set_attribute("role", "alert");
     let _ = alert.set_attribute("class", "panic");
     alert.set_text_content(Some(&format!(
-        "Runlens hit an internal error and stopped: {message}. Reload the page to start again."
+        "Runlens hit an internal error: {message}. The charts already drawn stay usable; reload the page to start again."
     )));
     let _ = body.prepend_with_node_1(&alert);
 }

@@ -28,13 +28,16 @@ const MIME = {
 };
 
 /**
- * Serves the files under `dir` at `mount` (a path ending in `/`) on 127.0.0.1.
- * `port` 0 picks a free port. Directories serve their index.html; anything else is a 404.
+ * Serves the files under `dir` at `mount` (a path ending in `/`) on 127.0.0.1, and each
+ * `[mount, dir]` pair of `also` (e.g. test data) beside it. `port` 0 picks a free port.
+ * Directories serve their index.html; anything else is a 404.
  */
-export async function serve(dir, { mount = '/', port = 0, host = '127.0.0.1' } = {}) {
-  const root = resolve(dir);
-  if (!mount.startsWith('/') || !mount.endsWith('/')) {
-    throw new Error(`mount must start and end with '/': ${mount}`);
+export async function serve(dir, { mount = '/', port = 0, host = '127.0.0.1', also = [] } = {}) {
+  const mounts = [[mount, resolve(dir)], ...also.map(([m, d]) => [m, resolve(d)])];
+  for (const [m] of mounts) {
+    if (!m.startsWith('/') || !m.endsWith('/')) {
+      throw new Error(`mount must start and end with '/': ${m}`);
+    }
   }
   const server = createServer(async (req, res) => {
     const reply = (status, text) => {
@@ -53,8 +56,10 @@ export async function serve(dir, { mount = '/', port = 0, host = '127.0.0.1' } =
       res.writeHead(301, { location: mount });
       return res.end();
     }
-    if (!path.startsWith(mount)) return reply(404, 'not found');
-    let file = resolve(root, `.${sep}${path.slice(mount.length)}`);
+    const found = mounts.find(([m]) => path.startsWith(m));
+    if (!found) return reply(404, 'not found');
+    const [at, root] = found;
+    let file = resolve(root, `.${sep}${path.slice(at.length)}`);
     if (file !== root && !file.startsWith(root + sep)) return reply(404, 'not found');
     try {
       let info = await stat(file);

@@ -1,0 +1,344 @@
+//! The page's state: two run slots (before, after), what is emphasised, the time window, and the
+//! chart data the core computed for each loaded run.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+
+use crate::analysis::profiles::{self, Profile, View};
+use crate::analysis::{self, Analysis};
+use crate::ingest::Loaded;
+use crate::model::glue::DEFAULT_PRICE_PER_DPU_HOUR;
+use crate::model::{Run, SourceFormat};
+use crate::render::timeline::Lane;
+use crate::render::PlotArea;
+
+/// Which column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// The left column.
+    Before,
+    /// The right column.
+    After,
+}
+
+impl Side {
+    /// Both sides, left to right.
+    pub const BOTH: [Side; 2] = [Side::Before, Side::After];
+
+    /// `before` / `after` (URL parameters, `data-run`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Before => "before",
+            Side::After => "after",
+        }
+    }
+
+    /// Column title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Side::Before => "Before",
+            Side::After => "After",
+        }
+    }
+
+    /// Index into per-side arrays.
+    pub fn index(self) -> usize {
+        match self {
+            Side::Before => 0,
+            Side::After => 1,
+        }
+    }
+}
+
+/// A run read and analysed.
+#[derive(Debug)]
+pub struct LoadedRun {
+    /// The four profiles at the last period asked for (computed while loading, for the run's
+    /// own default period; recomputed only if the page needs another one).
+    views: std::sync::Mutex<Option<Arc<RunViews>>>,
+    /// The run.
+    pub run: Run,
+    /// Totals, straggler, cost, findings.
+    pub analysis: Analysis,
+    /// What it was loaded from (file names or URL).
+    pub source: String,
+    /// The input's format.
+    pub format: SourceFormat,
+    /// Bytes read (compressed).
+    pub bytes_in: u64,
+    /// Bytes after decompression.
+    pub bytes_out: u64,
+}
+
+impl LoadedRun {
+    /// Analyses a loaded input.
+    pub fn new(source: String, loaded: Loaded) -> LoadedRun {
+        let analysis = analysis::analyse(&loaded.run, DEFAULT_PRICE_PER_DPU_HOUR);
+        LoadedRun {
+            views: std::sync::Mutex::new(None),
+            run: loaded.run,
+            analysis,
+            source,
+            format: loaded.format,
+            bytes_in: loaded.bytes_in,
+            bytes_out: loaded.bytes_out,
+        }
+    }
+
+    /// The profiles at `period_s`, from the cache when it holds that period.
+    pub fn views(&self, period_s: f64) -> Arc<RunViews> {
+        let mut cache = self.views.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(v) = cache.as_ref().filter(|v| v.period_s == period_s) {
+            return v.clone();
+        }
+        let v = Arc::new(RunViews {
+            profiles: profiles::profiles(&self.run, period_s),
+            period_s,
+        });
+        *cache = Some(v.clone());
+        v
+    }
+
+    /// Computes the profiles at the run's own default period ahead of drawing.
+    pub fn warm_views(&self) {
+        self.views(profiles::default_period_s(self.run.meta.duration_s));
+    }
+
+    /// The straggler executor's id, if any.
+    pub fn straggler(&self) -> Option<&str> {
+        self.analysis
+            .straggler
+            .as_ref()
+            .map(|s| s.executor.as_str())
+    }
+}
+
+/// Progress of a load.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Progress {
+    /// What is being read.
+    pub name: String,
+    /// Bytes read so far.
+    pub read: u64,
+    /// Bytes in all, when known.
+    pub total: Option<u64>,
+    /// Bytes per second so far.
+    pub rate: f64,
+}
+
+/// What a column holds.
+#[derive(Clone, Debug)]
+pub enum Slot {
+    /// Nothing yet.
+    Empty,
+    /// Reading.
+    Loading(Progress),
+    /// Read and analysed.
+    Ready(Arc<LoadedRun>),
+    /// The load failed: the message says which file and what went wrong.
+    Failed(String),
+}
+
+impl PartialEq for Slot {
+    fn eq(&self, other: &Slot) -> bool {
+        match (self, other) {
+            (Slot::Empty, Slot::Empty) => true,
+            (Slot::Loading(a), Slot::Loading(b)) => a == b,
+            (Slot::Ready(a), Slot::Ready(b)) => Arc::ptr_eq(a, b),
+            (Slot::Failed(a), Slot::Failed(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Slot {
+    /// The loaded run, if any.
+    pub fn ready(&self) -> Option<Arc<LoadedRun>> {
+        match self {
+            Slot::Ready(r) => Some(r.clone()),
+            _ => None,
+        }
+    }
+
+    /// True while loading.
+    pub fn is_loading(&self) -> bool {
+        matches!(self, Slot::Loading(_))
+    }
+}
+
+/// The four profiles of a run at the page's common period.
+#[derive(Debug)]
+pub struct RunViews {
+    /// One profile per view, in [`View::ALL`] order.
+    pub profiles: Vec<Profile>,
+    /// The period the task data was binned at, seconds.
+    pub period_s: f64,
+}
+
+impl RunViews {
+    /// The profile of `view`.
+    pub fn profile(&self, view: View) -> Option<&Profile> {
+        self.profiles.iter().find(|p| p.view == view)
+    }
+}
+
+/// Canvas slots per side: the four views plus the task timeline.
+pub const CANVASES: usize = 5;
+/// Index of the task timeline canvas.
+pub const TIMELINE: usize = 4;
+
+/// Index of a view's canvas.
+pub fn canvas_index(view: View) -> usize {
+    match view {
+        View::Etl => 0,
+        View::Shuffle => 1,
+        View::Execution => 2,
+        View::Memory => 3,
+    }
+}
+
+/// The pointer over a chart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hover {
+    /// Which column.
+    pub side: Side,
+    /// Which canvas (view index or [`TIMELINE`]).
+    pub canvas: usize,
+    /// Pointer position in CSS pixels inside the chart box.
+    pub x: f64,
+    /// Pointer position in CSS pixels inside the chart box.
+    pub y: f64,
+    /// The time under the pointer, formatted.
+    pub time: String,
+    /// (label, value) rows.
+    pub rows: Vec<(String, String)>,
+}
+
+/// Everything the components share; `Copy`, so closures capture it freely.
+#[derive(Clone, Copy)]
+pub struct Dash {
+    /// The two columns.
+    pub slots: [RwSignal<Slot>; 2],
+    /// The executor the user picked, per column.
+    pub selected: [RwSignal<Option<String>>; 2],
+    /// Fit each run to its own width instead of a shared time scale.
+    pub fit: RwSignal<bool>,
+    /// Zoomed time window, seconds.
+    pub window: RwSignal<Option<(f64, f64)>>,
+    /// Dark page theme.
+    pub dark: RwSignal<bool>,
+    /// Bumped when the layout changes size.
+    pub layout_tick: RwSignal<u32>,
+    /// The pointer, when over a chart.
+    pub hover: RwSignal<Option<Hover>>,
+    /// Charts only (`?embed=1`).
+    pub embed: bool,
+    /// One run only (`?run=URL`).
+    pub single: bool,
+    /// Chart data per column.
+    pub views: [Memo<Option<Arc<RunViews>>>; 2],
+    /// The canvases per column.
+    pub canvases: [[NodeRef<Canvas>; CANVASES]; 2],
+    /// Where each chart's plot was drawn (for hover and clicks).
+    pub areas: StoredValue<[[Option<PlotArea>; CANVASES]; 2]>,
+    /// The task timeline lanes as drawn, per column.
+    pub lanes: StoredValue<[Vec<Lane>; 2]>,
+    /// Cancels the load in progress, per column.
+    pub cancel: StoredValue<[Arc<AtomicBool>; 2]>,
+    /// Set once `runlens:rendered` was marked.
+    pub rendered: StoredValue<bool>,
+    /// Where the what-if starts (`before`, `preset:NAME`), if one is open.
+    pub whatif: RwSignal<Option<String>>,
+    /// The what-if's changes, `(key, value)`.
+    pub whatif_set: RwSignal<Vec<(String, String)>>,
+}
+
+impl Dash {
+    /// Fresh state.
+    pub fn new(embed: bool, single: bool) -> Dash {
+        let slots = [RwSignal::new(Slot::Empty), RwSignal::new(Slot::Empty)];
+        let period = Memo::new(move |_| {
+            let longest = slots
+                .iter()
+                .filter_map(|s| s.with(|s| s.ready().map(|r| r.run.meta.duration_s)))
+                .fold(0.0, f64::max);
+            profiles::default_period_s(longest)
+        });
+        let views = Side::BOTH.map(|side| {
+            let slot = slots[side.index()];
+            Memo::new_with_compare(
+                move |_| {
+                    let period_s = period.get();
+                    slot.with(|s| s.ready()).map(|r| r.views(period_s))
+                },
+                |a: Option<&Option<Arc<RunViews>>>, b: Option<&Option<Arc<RunViews>>>| match (a, b)
+                {
+                    (Some(Some(a)), Some(Some(b))) => !Arc::ptr_eq(a, b),
+                    (Some(None), Some(None)) => false,
+                    _ => true,
+                },
+            )
+        });
+        Dash {
+            slots,
+            selected: [RwSignal::new(None), RwSignal::new(None)],
+            fit: RwSignal::new(false),
+            window: RwSignal::new(None),
+            dark: RwSignal::new(false),
+            layout_tick: RwSignal::new(0),
+            hover: RwSignal::new(None),
+            embed,
+            single,
+            views,
+            canvases: [
+                std::array::from_fn(|_| NodeRef::new()),
+                std::array::from_fn(|_| NodeRef::new()),
+            ],
+            areas: StoredValue::new([[None; CANVASES]; 2]),
+            lanes: StoredValue::new([Vec::new(), Vec::new()]),
+            cancel: StoredValue::new([
+                Arc::new(AtomicBool::new(false)),
+                Arc::new(AtomicBool::new(false)),
+            ]),
+            rendered: StoredValue::new(false),
+            whatif: RwSignal::new(None),
+            whatif_set: RwSignal::new(Vec::new()),
+        }
+    }
+
+    /// The sides shown (one in single-run mode).
+    pub fn sides(&self) -> &'static [Side] {
+        if self.single {
+            &Side::BOTH[..1]
+        } else {
+            &Side::BOTH
+        }
+    }
+
+    /// A fresh cancel flag for a new load of `side`; the previous load (if any) is cancelled.
+    pub fn new_load(&self, side: Side) -> Arc<AtomicBool> {
+        let flag = Arc::new(AtomicBool::new(false));
+        self.cancel.update_value(|c| {
+            c[side.index()].store(true, Ordering::Relaxed);
+            c[side.index()] = flag.clone();
+        });
+        flag
+    }
+
+    /// Cancels the load of `side`.
+    pub fn cancel_load(&self, side: Side) {
+        self.cancel
+            .with_value(|c| c[side.index()].store(true, Ordering::Relaxed));
+    }
+
+    /// The longest loaded run, seconds (the shared time scale); untracked.
+    pub fn longest_s(&self) -> f64 {
+        self.slots
+            .iter()
+            .filter_map(|s| s.with_untracked(|s| s.ready().map(|r| r.run.meta.duration_s)))
+            .fold(0.0, f64::max)
+    }
+}

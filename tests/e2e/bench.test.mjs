@@ -1,0 +1,166 @@
+// Speed of the page, measured with User Timing marks in Debian's headless Chromium. Figures are
+// written to artifacts/benchmarks.json (and printed) for docs/benchmarks.md; nothing here fails
+// on a time: a shared 2-core machine makes timed assertions flaky.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+import { launch, openPage, waitUntilReady } from './browser.mjs';
+import { serve } from './server.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
+const dist = resolve(repo, 'dist');
+const data = process.env.RUNLENS_DATA ?? resolve(repo, '../shared/data');
+const large = resolve(data, 'spark-local/app-20261121234021-0000.zstd');
+const LARGE_BYTES = 284_774_342;
+const artifacts = resolve(here, 'artifacts');
+
+const results = {
+  date: new Date().toISOString(),
+  machine: `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}`,
+  load_avg_at_start: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+};
+let server;
+let browser;
+let plainDir;
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+before(async () => {
+  assert.ok(existsSync(resolve(dist, 'index.html')), 'run `trunk build --release` first');
+  const also = [];
+  if (existsSync(large)) {
+    also.push(['/data/', data]);
+    // The uncompressed variant of the LARGE log, if the zstd tool is at hand.
+    try {
+      plainDir = await mkdtemp(join(os.tmpdir(), 'runlens-bench-'));
+      execFileSync('zstd', ['-d', '-q', '-f', large, '-o', join(plainDir, 'large.json')], { stdio: 'ignore' });
+      also.push(['/plain/', plainDir]);
+    } catch {
+      plainDir = undefined;
+    }
+  }
+  server = await serve(dist, { mount: '/app/', also });
+  browser = await launch();
+  await mkdir(artifacts, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (plainDir) await rm(plainDir, { recursive: true, force: true });
+  await writeFile(resolve(artifacts, 'benchmarks.json'), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(JSON.stringify(results, null, 2));
+});
+
+test('transfer size of the site (wasm + js + css, gzip -9)', () => {
+  const files = readdirSync(dist).filter((f) => /\.(wasm|js|css)$/.test(f));
+  const sizes = Object.fromEntries(files.map((f) => {
+    const raw = readFileSync(resolve(dist, f));
+    return [f, { raw: raw.length, gzip: gzipSync(raw, { level: 9 }).length }];
+  }));
+  results.transfer = { files: sizes, total_gzip_bytes: Object.values(sizes).reduce((a, s) => a + s.gzip, 0) };
+});
+
+test('first render of the built-in example, and redraws on highlight and hover', { timeout: 120_000 }, async () => {
+  const firsts = [];
+  const redraws = [];
+  for (let i = 0; i < 5; i++) {
+    const { context, page } = await openPage(browser);
+    try {
+      await page.goto(server.url);
+      await waitUntilReady(page);
+      firsts.push(await page.evaluate(() => {
+        const t = (n) => performance.getEntriesByName(n)[0]?.startTime;
+        return { wasm_start_to_rendered_ms: t('runlens:rendered') - t('runlens:start'), navigation_to_rendered_ms: t('runlens:rendered') };
+      }));
+      if (i === 0) {
+        for (const exec of ['1', '0', '1', '0', '1', '0']) {
+          const n = await page.evaluate(() => performance.getEntriesByName('runlens:draw').length);
+          await page.click(`figure[data-view="memory"][data-run="before"] button.exec[data-executor="${exec}"]`);
+          await page.waitForFunction((k) => performance.getEntriesByName('runlens:draw').length > k, n);
+          redraws.push(await page.evaluate(() => performance.getEntriesByName('runlens:draw').at(-1).duration));
+        }
+        // Hover updates a DOM tooltip only: time from the event to the next frame.
+        const canvas = page.locator('figure[data-view="memory"][data-run="before"] canvas');
+        const box = await canvas.boundingBox();
+        const hovers = [];
+        for (let k = 1; k <= 10; k++) {
+          await canvas.hover({ position: { x: box.width * (0.2 + k * 0.06), y: box.height / 2 } });
+          hovers.push(await page.evaluate(() => new Promise((ok) => {
+            const t0 = performance.now();
+            requestAnimationFrame(() => ok(performance.now() - t0));
+          })));
+        }
+        results.hover_frame_ms = { median: median(hovers), max: Math.max(...hovers) };
+      }
+    } finally {
+      await context.close();
+    }
+  }
+  results.first_render = {
+    runs: firsts.length,
+    wasm_start_to_rendered_ms_median: median(firsts.map((f) => f.wasm_start_to_rendered_ms)),
+    navigation_to_rendered_ms_median: median(firsts.map((f) => f.navigation_to_rendered_ms)),
+  };
+  results.highlight_redraw_all_charts_ms = { median: median(redraws), max: Math.max(...redraws), samples: redraws.length };
+});
+
+async function loadLarge(query, label) {
+  const { context, page } = await openPage(browser);
+  try {
+    // Long main-thread tasks while the log loads (Long Tasks API: > 50 ms).
+    await page.addInitScript(() => {
+      globalThis.__longTasks = [];
+      new PerformanceObserver((list) => list.getEntries().forEach((e) => globalThis.__longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });
+    });
+    await page.goto(server.url + query);
+    // The progress bar while it loads: sample it.
+    const samples = new Set();
+    const started = Date.now();
+    while (Date.now() - started < 120_000) {
+      const state = await page.evaluate(() => ({
+        ready: document.documentElement.dataset.ready === '1',
+        progress: document.querySelector('section.run[data-run="before"] progress')?.value ?? null,
+      }));
+      if (state.progress !== null) samples.add(state.progress);
+      if (state.ready) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await waitUntilReady(page, 5_000);
+    assert.equal(await page.locator('[data-error]').count(), 0);
+    assert.equal(await page.textContent('section.run[data-run="before"] [data-field="tasks"]'), '60,012');
+    const m = await page.evaluate(() => ({
+      load_ms: performance.getEntriesByName('runlens:load:before')[0].duration,
+      long_tasks: globalThis.__longTasks,
+    }));
+    results[label] = {
+      uncompressed_bytes: LARGE_BYTES,
+      load_ms: Math.round(m.load_ms),
+      uncompressed_mb_per_s: +(LARGE_BYTES / 1e6 / (m.load_ms / 1e3)).toFixed(1),
+      progress_values_seen: samples.size,
+      long_tasks_over_50ms: m.long_tasks.length,
+      longest_main_thread_task_ms: m.long_tasks.length ? Math.round(Math.max(...m.long_tasks)) : 0,
+    };
+  } finally {
+    await context.close();
+  }
+}
+
+test('the 285 MB LARGE log (zstd) loads in the page', { timeout: 180_000, skip: !existsSync(large) && 'no shared data' }, async () => {
+  await loadLarge('?run=../data/spark-local/app-20261121234021-0000.zstd', 'large_zstd_by_url');
+});
+
+test('the 285 MB LARGE log, uncompressed, loads in the page', { timeout: 180_000 }, async (t) => {
+  if (!plainDir) return t.skip('the zstd tool or the shared data is absent');
+  assert.equal(statSync(join(plainDir, 'large.json')).size, LARGE_BYTES);
+  await loadLarge('?run=../plain/large.json', 'large_plain_by_url');
+});
