@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod model;
 pub mod render;
 pub mod sim;
+pub mod sorting;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
 

@@ -90,7 +90,7 @@ pub fn findings(
         ),
         advice: None,
     });
-    out.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    crate::sorting::sort_by(&mut out, |f| crate::sorting::Key::u(3 - f.severity as u64));
     out
 }
 
@@ -169,7 +169,7 @@ fn spill(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
             }
         }
     }
-    per_stage.sort_by_key(|p| std::cmp::Reverse(p.1));
+    crate::sorting::sort_by(&mut per_stage, |p| crate::sorting::Key::u(u64::MAX - p.1));
     let stages: Vec<String> = per_stage
         .iter()
         .take(3)
@@ -201,7 +201,7 @@ fn failures(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
                 None => reasons.push((key, 1)),
             }
         }
-        reasons.sort_by_key(|r| std::cmp::Reverse(r.1));
+        crate::sorting::sort_by(&mut reasons, |r| crate::sorting::Key::u(u64::MAX - r.1));
         let detail = if reasons.is_empty() {
             format!("{failed} task attempts failed.")
         } else {

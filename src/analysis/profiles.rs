@@ -473,7 +473,7 @@ fn execution(run: &Run, period_s: f64) -> Profile {
             ev.push((r, -1));
         }
     }
-    ev.sort_by(|a, b| a.0.total_cmp(&b.0));
+    crate::sorting::sort_by(&mut ev, |e| crate::sorting::Key::f(e.0));
     let mut active = vec![(0.0, 0.0)];
     let mut n = 0i64;
     for (t, d) in ev {
@@ -520,7 +520,9 @@ fn execution(run: &Run, period_s: f64) -> Profile {
         // submission (counted above) to the task's end.
         evs.push((b, -1));
     }
-    evs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    crate::sorting::sort_by(&mut evs, |e| {
+        crate::sorting::Key(e.0, (e.1 + (1 << 62)) as u64)
+    });
     // With dynamic allocation Spark requests at most spark.dynamicAllocation.maxExecutors.
     let cap = run
         .meta
@@ -613,11 +615,11 @@ fn decimate_steps(points: Vec<(f64, f64)>, period_s: f64) -> Vec<(f64, f64)> {
 fn memory(run: &Run, period_s: f64) -> Profile {
     let mut lines = Vec::new();
     let mut ids: Vec<&str> = run.executors.iter().map(|e| e.id.as_str()).collect();
-    ids.sort_by_key(|id| {
-        (
-            *id == "driver",
+    // Executors by number, then the driver.
+    crate::sorting::sort_by(&mut ids, |id| {
+        crate::sorting::Key(
+            f64::from(u8::from(*id == "driver")),
             id.parse::<u64>().unwrap_or(u64::MAX),
-            id.to_string(),
         )
     });
     for id in &ids {

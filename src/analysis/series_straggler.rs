@@ -39,7 +39,7 @@ pub fn detect(run: &Run) -> Option<Straggler> {
     if active.len() < 2 {
         return None;
     }
-    active.sort_by(|a, b| b.0.total_cmp(&a.0));
+    crate::sorting::sort_by(&mut active, |a| crate::sorting::Key::f(-a.0));
     let (last, exec) = active[0];
     let second = active[1].0;
     let alone = last - second;

@@ -125,7 +125,7 @@ pub fn candidates(run: &Run) -> Vec<Straggler> {
     let by_stage = group_by_stage(run);
     lone_tail(run, &slots, &by_stage, duration, &mut out);
     skewed_stages(run, &by_stage, duration, &mut out);
-    out.sort_by(|a, b| b.excess_s.total_cmp(&a.excess_s));
+    crate::sorting::sort_by(&mut out, |s| crate::sorting::Key::f(-s.excess_s));
     // One entry per executor-task: a lone skewed task may be found by both rules.
     let mut seen = std::collections::HashSet::new();
     out.retain(|s| seen.insert((s.executor.clone(), s.task)));

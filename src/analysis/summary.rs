@@ -146,7 +146,7 @@ fn peak_alive(run: &Run) -> u64 {
         ev.push((e.added_s.unwrap_or(0.0), 1));
         ev.push((e.removed_s.unwrap_or(end + 1.0), -1));
     }
-    ev.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    crate::sorting::sort_by(&mut ev, |e| crate::sorting::Key(e.0, (e.1 + 1) as u64));
     let (mut cur, mut best) = (0i64, 0i64);
     for (_, d) in ev {
         cur += d;

@@ -20,7 +20,7 @@ pub fn lone_seconds(run: &Run) -> Vec<f64> {
         }
     }
     // Ends before starts at equal times, so back-to-back tasks never overlap.
-    events.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+    crate::sorting::sort_by(&mut events, |e| crate::sorting::Key(e.0, (e.1 + 1) as u64));
     let mut lone = vec![0.0; run.tasks.len()];
     let mut running: i64 = 0;
     // Sum of indices of running tasks: with exactly one running, it is that task's index.
@@ -127,7 +127,7 @@ pub fn median(values: &mut [f64]) -> Option<f64> {
     if values.is_empty() {
         return None;
     }
-    values.sort_by(f64::total_cmp);
+    crate::sorting::sort_f64s(values);
     Some(values[values.len() / 2])
 }
 

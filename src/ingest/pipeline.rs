@@ -339,7 +339,8 @@ fn documents_to_run(input: &str, documents: Vec<(String, Vec<u8>)>) -> Result<(R
         }
     }
     let mut values: Vec<(String, serde_json::Value)> = Vec::new();
-    for (name, buf) in documents {
+    for (name, buf) in &documents {
+        let name = name.clone();
         let stream =
             serde_json::Deserializer::from_slice(strip_bom(&buf)).into_iter::<serde_json::Value>();
         for v in stream {
@@ -363,8 +364,12 @@ fn documents_to_run(input: &str, documents: Vec<(String, Vec<u8>)>) -> Result<(R
         }
     }
     if values.len() == 1 && run_file::is_run_file(&values[0].1) {
-        let (name, v) = values.remove(0);
-        return Ok((run_file::from_value(&name, v)?, SourceFormat::RunFile));
+        // Read again straight into the model (the tree only told what the document is).
+        let (name, buf) = &documents[0];
+        return Ok((
+            run_file::from_slice(name, strip_bom(buf))?,
+            SourceFormat::RunFile,
+        ));
     }
     if let Some((name, _)) = values.iter().find(|(_, v)| run_file::is_run_file(v)) {
         return Err(Error::new(

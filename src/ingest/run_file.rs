@@ -10,41 +10,32 @@ pub fn is_run_file(v: &serde_json::Value) -> bool {
         .is_some_and(|f| f.starts_with("runlens/run@"))
 }
 
-/// Reads a run file from a parsed JSON value, checking its version and consistency.
-pub fn from_value(name: &str, v: serde_json::Value) -> Result<Run> {
-    let format = v
-        .get("format")
-        .and_then(|f| f.as_str())
-        .unwrap_or_default()
-        .to_string();
-    if format != RUN_FORMAT {
-        return Err(Error::new(
-            name,
-            ErrorKind::UnsupportedFormat,
-            format!("run file format \"{format}\" is not one this Runlens reads ({RUN_FORMAT})"),
-        ));
-    }
-    let run: Run = serde_json::from_value(v).map_err(|e| {
-        Error::new(
-            name,
-            ErrorKind::InvalidContent,
-            format!("not a valid {RUN_FORMAT} file: {e}"),
-        )
-    })?;
-    validate(name, &run)?;
-    Ok(run)
-}
-
-/// Reads a run file from bytes.
+/// Reads a run file from bytes, checking its version and consistency.
 pub fn from_slice(name: &str, bytes: &[u8]) -> Result<Run> {
-    let v: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+    // The version first (a small read that skips everything else), for a clear message.
+    #[derive(serde::Deserialize)]
+    struct Tag {
+        #[serde(default)]
+        format: String,
+    }
+    let tag: Tag = serde_json::from_slice(bytes).map_err(|e| {
         Error::new(
             name,
             ErrorKind::InvalidContent,
             format!("invalid JSON: {e}"),
         )
     })?;
-    from_value(name, v)
+    if tag.format != RUN_FORMAT {
+        return Err(Error::new(
+            name,
+            ErrorKind::UnsupportedFormat,
+            format!(
+                "run file format \"{}\" is not one this Runlens reads ({RUN_FORMAT})",
+                tag.format
+            ),
+        ));
+    }
+    from_slice_typed(name, bytes)
 }
 
 /// Reads a run file straight into the model (no intermediate JSON tree); checks consistency.

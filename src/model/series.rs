@@ -127,7 +127,7 @@ impl Series {
             return;
         }
         let mut pts: Vec<(f64, f64)> = self.points().collect();
-        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+        crate::sorting::sort_by(&mut pts, |p| crate::sorting::Key::f(p.0));
         self.t_s = pts.iter().map(|p| p.0).collect();
         self.values = pts.iter().map(|p| p.1).collect();
     }

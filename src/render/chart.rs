@@ -206,7 +206,9 @@ pub fn draw_profile<DB: DrawingBackend>(
 
     // Muted lines first, emphasised last, so the straggler is never hidden.
     let mut order: Vec<(usize, &Line)> = profile.lines.iter().enumerate().collect();
-    order.sort_by_key(|(i, l)| line_style(l, *i, emphasis, theme, dpr).2);
+    crate::sorting::sort_by(&mut order, |(i, l)| {
+        crate::sorting::Key::u(u64::from(line_style(l, *i, emphasis, theme, dpr).2))
+    });
     for (i, line) in order {
         let (colour, width, level) = line_style(line, i, emphasis, theme, dpr);
         let pts = drawn_points(line, frame, columns);

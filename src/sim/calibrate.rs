@@ -34,7 +34,7 @@ fn median(v: &mut [f64]) -> Option<f64> {
     if v.is_empty() {
         return None;
     }
-    v.sort_by(f64::total_cmp);
+    crate::sorting::sort_f64s(v);
     Some(v[v.len() / 2])
 }
 
@@ -52,7 +52,7 @@ fn occupancy(tasks: &[&Task], cores_of: &HashMap<&str, u32>) -> Vec<f64> {
         by_exec.entry(t.executor_id.as_str()).or_default().push(i);
     }
     for (exec, mut idx) in by_exec {
-        idx.sort_by(|&a, &b| tasks[a].launch_s.total_cmp(&tasks[b].launch_s));
+        crate::sorting::sort_by(&mut idx, |&i| crate::sorting::Key::f(tasks[i].launch_s));
         let cores = cores_of.get(exec).copied().unwrap_or(1).max(1) as usize;
         // Each slot: the task it runs (index into `tasks`), by earliest end.
         let mut slots: Vec<Option<usize>> = vec![None; cores];
@@ -230,7 +230,7 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
         if initial.is_empty() {
             initial = workers.iter().filter_map(|e| e.added_s).collect();
         }
-        initial.sort_by(f64::total_cmp);
+        crate::sorting::sort_f64s(&mut initial);
         let mut starts: Vec<f64> = initial
             .iter()
             .map(|a| (a - driver_added).max(0.0))
@@ -522,11 +522,8 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
         .iter()
         .filter(|j| j.submitted_s.is_some())
         .collect();
-    jobs.sort_by(|a, b| {
-        a.submitted_s
-            .unwrap_or(0.0)
-            .total_cmp(&b.submitted_s.unwrap_or(0.0))
-            .then(a.id.cmp(&b.id))
+    crate::sorting::sort_by(&mut jobs, |j| {
+        crate::sorting::Key(j.submitted_s.unwrap_or(0.0), j.id)
     });
     let start_s = jobs
         .first()
@@ -560,14 +557,16 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
             .filter_map(|id| chosen.get(id).copied())
             .filter(|st| st.job_id.is_none_or(|j| j == job.id))
             .collect();
-        stage_list.sort_by_key(|st| st.id);
+        crate::sorting::sort_by(&mut stage_list, |st| crate::sorting::Key::u(st.id));
         for st in stage_list {
             if !seen_stages.insert(st.id) {
                 continue;
             }
             let idx = &tasks_of[&(st.id, st.attempt)];
             let mut ts: Vec<usize> = idx.clone();
-            ts.sort_by_key(|&i| (ended[i].index, ended[i].attempt));
+            crate::sorting::sort_by(&mut ts, |&i| {
+                crate::sorting::Key(ended[i].index as f64, u64::from(ended[i].attempt))
+            });
             ts.dedup_by_key(|i| ended[*i].index);
             let spec_stage = calibrate_stage(
                 st,

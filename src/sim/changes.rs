@@ -342,7 +342,9 @@ fn u32c(v: &Value) -> u32 {
 pub fn apply(s: &mut Scenario, changes: &[Change]) -> Result<Vec<String>, String> {
     let mut notes = Vec::new();
     let mut ordered: Vec<&Change> = changes.iter().collect();
-    ordered.sort_by_key(|c| !c.key.starts_with("glue.worker"));
+    crate::sorting::sort_by(&mut ordered, |c| {
+        crate::sorting::Key::u(u64::from(!c.key.starts_with("glue.worker")))
+    });
     for c in ordered {
         let v = &c.value;
         let sp = &mut s.spark;

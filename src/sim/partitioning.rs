@@ -85,7 +85,7 @@ pub fn spark_file_partitions(
             pieces.push(s);
         }
     }
-    pieces.sort_unstable_by(|a, b| b.cmp(a));
+    crate::sorting::sort_by(&mut pieces, |p| crate::sorting::Key::u(u64::MAX - *p));
     let mut parts = Vec::new();
     let mut cur = Part::default();
     let mut cur_size: u64 = 0;
@@ -256,7 +256,7 @@ pub fn reduce_tasks(
     let mut skewed = vec![0u64; sizes.len()];
     if join && aqe.skew_join && sizes.len() > 1 {
         let mut sorted = sizes.to_vec();
-        sorted.sort_by(f64::total_cmp);
+        crate::sorting::sort_f64s(&mut sorted);
         let median = sorted[sorted.len() / 2];
         let threshold =
             (aqe.skewed_partition_factor * median).max(aqe.skewed_partition_threshold_bytes as f64);

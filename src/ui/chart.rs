@@ -50,7 +50,7 @@ fn tooltip_rows(dash: Dash, side: Side, profile: &Profile, t: f64) -> Vec<(Strin
         _ => 3,
     };
     let mut rows = rows_at(profile, t);
-    rows.sort_by_key(|r| rank(&r.executor));
+    crate::sorting::sort_by(&mut rows, |r| crate::sorting::Key::u(rank(&r.executor)));
     let extra = rows.len().saturating_sub(TOOLTIP_ROWS);
     let mut out: Vec<(String, String)> = rows
         .into_iter()

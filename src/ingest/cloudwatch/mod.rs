@@ -95,7 +95,8 @@ pub fn parse_docs(docs: &[(String, Value)]) -> Result<Run> {
 /// Sorts by time and drops points repeated at one timestamp (pages may overlap); returns how many
 /// dropped points had a different value than the kept one.
 fn sort_dedup(mut points: Vec<Point>) -> (Vec<Point>, usize) {
-    points.sort_by_key(|p| p.ms); // stable: the first input's point comes first
+    // Stable: the first input's point comes first.
+    crate::sorting::sort_by(&mut points, |p| crate::sorting::Key::f(p.ms as f64));
     let mut out: Vec<Point> = Vec::with_capacity(points.len());
     let mut conflicts = 0;
     for p in points {
@@ -253,8 +254,12 @@ fn build(reader: &Reader, merged: Vec<(String, Vec<Point>)>, mut warnings: Vec<S
         }
         run.series.push(s);
     }
-    run.series
-        .sort_by(|a, b| series_order(&a.metric).cmp(&series_order(&b.metric)));
+    // By kind and executor number (stable: name order within).
+    run.series.sort_by(|a, b| a.metric.cmp(&b.metric));
+    crate::sorting::sort_by(&mut run.series, |s| {
+        let (kind, id, _) = series_order(&s.metric);
+        crate::sorting::Key(f64::from(kind), id)
+    });
 
     for (id, (first, last, period)) in exec_span {
         // Reporting until the last period (give or take one report) means alive at the end.
@@ -268,18 +273,16 @@ fn build(reader: &Reader, merged: Vec<(String, Vec<Point>)>, mut warnings: Vec<S
             ..Executor::default()
         });
     }
-    run.executors.sort_by(|a, b| {
-        let key = |e: &Executor| {
-            (
-                e.added_s.unwrap_or(0.0),
-                !e.is_driver,
-                e.id.parse::<u64>().unwrap_or(u64::MAX),
-            )
-        };
-        let (ka, kb) = (key(a), key(b));
-        ka.0.total_cmp(&kb.0)
-            .then(ka.1.cmp(&kb.1))
-            .then(ka.2.cmp(&kb.2))
+    // By first report; the driver first among equals, then by executor number.
+    crate::sorting::sort_by(&mut run.executors, |e| {
+        let id =
+            e.id.parse::<u64>()
+                .unwrap_or(u64::MAX >> 1)
+                .min(u64::MAX >> 1);
+        crate::sorting::Key(
+            e.added_s.unwrap_or(0.0),
+            (u64::from(!e.is_driver) << 63) | id,
+        )
     });
 
     let meta = &mut run.meta;

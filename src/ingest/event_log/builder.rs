@@ -387,7 +387,7 @@ impl RunBuilder {
                     partitions: id_u64(r.partitions).unwrap_or(0),
                 })
                 .collect();
-            rdds.sort_by_key(|r| r.id);
+            crate::sorting::sort_by(&mut rdds, |r| crate::sorting::Key::u(r.id));
             s.stage.rdds = rdds;
         }
         if info.submission_time.is_some() {
@@ -699,7 +699,7 @@ impl RunBuilder {
             ex.removed_s = rel_opt(eb.removed_ms);
             ex.peak_metrics = peaks_map(&eb.peaks);
             if !eb.heap.is_empty() {
-                eb.heap.sort_by_key(|p| p.0);
+                crate::sorting::sort_by(&mut eb.heap, |p| crate::sorting::Key::f(p.0 as f64));
                 let mut s = Series::new(
                     metrics::heap_used(&ex.id),
                     SeriesKind::Gauge,
@@ -726,7 +726,9 @@ impl RunBuilder {
             st.peak_executor_metrics = peaks_map(&sb.peaks);
             run.stages.push(st);
         }
-        run.stages.sort_by_key(|s| (s.id, s.attempt));
+        crate::sorting::sort_by(&mut run.stages, |s| {
+            crate::sorting::Key(s.id as f64, u64::from(s.attempt))
+        });
 
         let mut running = 0usize;
         for tb in self.tasks {
@@ -738,8 +740,7 @@ impl RunBuilder {
             }
             run.tasks.push(t);
         }
-        run.tasks
-            .sort_by(|a, b| a.launch_s.total_cmp(&b.launch_s).then(a.id.cmp(&b.id)));
+        crate::sorting::sort_by(&mut run.tasks, |t| crate::sorting::Key(t.launch_s, t.id));
 
         for jb in self.jobs {
             let mut j = jb.job;
@@ -747,14 +748,14 @@ impl RunBuilder {
             j.completed_s = rel_opt(jb.completed_ms);
             run.jobs.push(j);
         }
-        run.jobs.sort_by_key(|j| j.id);
+        crate::sorting::sort_by(&mut run.jobs, |j| crate::sorting::Key::u(j.id));
         for sb in self.sql {
             let mut s = sb.sql;
             s.start_s = rel_opt(sb.start_ms);
             s.end_s = rel_opt(sb.end_ms);
             run.sql.push(s);
         }
-        run.sql.sort_by_key(|s| s.id);
+        crate::sorting::sort_by(&mut run.sql, |s| crate::sorting::Key::u(s.id));
 
         // Status: the end event decides; a non-zero exit code or a failed last job means failure.
         let last_failed_job = run

@@ -31,7 +31,7 @@ pub fn plan_directory(names: &[String]) -> Result<DirectoryPlan, String> {
         .filter_map(|n| rolling_index(n).map(|(i, c)| (i, c, n)))
         .collect();
     if !rolling.is_empty() {
-        rolling.sort_by_key(|r| r.0);
+        crate::sorting::sort_by(&mut rolling, |r| crate::sorting::Key::u(r.0));
         // A compacted file holds everything before it: start at the last one.
         let start = rolling.iter().rposition(|r| r.1).unwrap_or(0);
         let status = names.iter().find(|n| n.starts_with("appstatus_"));
@@ -51,7 +51,7 @@ pub fn plan_directory(names: &[String]) -> Result<DirectoryPlan, String> {
         .filter_map(|n| Some((n.strip_prefix("EVENT_LOG_")?.parse().ok()?, n)))
         .collect();
     if !v1.is_empty() {
-        v1.sort_by_key(|r| r.0);
+        crate::sorting::sort_by(&mut v1, |r| crate::sorting::Key::u(r.0));
         return Ok(DirectoryPlan {
             layout: "v1",
             files: v1.iter().map(|r| r.1.clone()).collect(),
