@@ -342,7 +342,7 @@ fn documents_to_run(input: &str, documents: Vec<(String, Vec<u8>)>) -> Result<(R
     for (name, buf) in &documents {
         let name = name.clone();
         let stream =
-            serde_json::Deserializer::from_slice(strip_bom(&buf)).into_iter::<serde_json::Value>();
+            serde_json::Deserializer::from_slice(strip_bom(buf)).into_iter::<serde_json::Value>();
         for v in stream {
             match v {
                 Ok(v) => values.push((name.clone(), v)),
