@@ -26,16 +26,17 @@ fn tmp(name: &str) -> std::path::PathBuf {
 }
 
 #[test]
-fn presets_lists_four_with_one_line_each() {
+fn presets_lists_every_preset_with_one_line_each() {
     let (code, out, _) = runlens(&["presets"]);
     assert_eq!(code, 0);
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 4);
+    assert_eq!(lines.len(), 5);
     for name in [
         "glue-coalesce-before",
         "glue-coalesce-after",
         "q80-local-shuffle",
         "q80-s3-shuffle",
+        "synthetic-100k-tasks",
     ] {
         assert!(lines.iter().any(|l| l.starts_with(name)), "{name}");
     }

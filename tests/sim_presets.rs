@@ -217,7 +217,7 @@ fn q80_s3_shuffle_finishes_18_stages_in_about_2h53_shuffling_480_gb() {
 
 #[test]
 fn presets_are_deterministic_and_listed() {
-    assert_eq!(presets::PRESETS.len(), 4);
+    assert_eq!(presets::PRESETS.len(), 5);
     for name in presets::names() {
         let s = presets::preset(name).unwrap();
         assert_eq!(simulate(&s).unwrap(), simulate(&s).unwrap());

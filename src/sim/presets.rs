@@ -25,7 +25,7 @@ impl Preset {
 }
 
 /// Every preset, in display order.
-pub const PRESETS: [Preset; 4] = [
+pub const PRESETS: [Preset; 5] = [
     Preset {
         name: "glue-coalesce-before",
         summary: "AWS Glue: 32 GB of gzip JSON read with spark.read.json, coalesce(1), ~190 GB of JSON written by one task (≈ 1 h, straggler)",
@@ -46,7 +46,43 @@ pub const PRESETS: [Preset; 4] = [
         summary: "TPC-DS q80 at 3 TB on 10 G.1X workers, shuffle and spill on S3: all 18 stages in ≈ 2 h 53 min, ~480 GB shuffled",
         build: q80_s3,
     },
+    Preset {
+        name: "synthetic-100k-tasks",
+        summary: "Synthetic: one map stage of 100,000 tasks on 250 executors × 4 cores (1,000 slots), to measure the simulator and the task timeline at scale",
+        build: synthetic_100k,
+    },
 ];
+
+/// One job: a map stage of 100,000 tasks writing 1 MiB of shuffle output each, on 250
+/// executors × 4 cores. Not from an article: the simulator's speed benchmark (issue 4: 100,000
+/// tasks on 1,000 slots), natively (`benches/sim.rs`) and in the page.
+pub fn synthetic_100k() -> Scenario {
+    Scenario {
+        name: "synthetic-100k-tasks".into(),
+        description: "100,000 tasks on 1,000 slots (simulator speed benchmark)".into(),
+        cluster: Cluster {
+            executors: Some(250),
+            executor_cores: Some(4),
+            executor_start_s: 0.0,
+            ..Cluster::default()
+        },
+        jobs: vec![JobSpec {
+            id: 0,
+            stages: vec![StageSpec {
+                id: 0,
+                name: "map".into(),
+                source: Source::Fixed { tasks: 100_000 },
+                work: Work {
+                    shuffle_write_bytes_per_task: 1 << 20,
+                    ..Work::default()
+                },
+                ..StageSpec::default()
+            }],
+            ..JobSpec::default()
+        }],
+        ..Scenario::default()
+    }
+}
 
 /// The preset named `name`.
 pub fn preset(name: &str) -> Option<Scenario> {

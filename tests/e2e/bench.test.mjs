@@ -114,6 +114,31 @@ test('first render of the built-in example, and redraws on highlight and hover',
   results.highlight_redraw_all_charts_ms = { median: median(redraws), max: Math.max(...redraws), samples: redraws.length };
 });
 
+test('the simulator in the page: 100,000 tasks on 1,000 slots; drawing two 100,000-task runs', { timeout: 120_000 }, async () => {
+  const { context, page } = await openPage(browser);
+  try {
+    await page.goto(`${server.url}?whatif=preset:synthetic-100k-tasks`);
+    await page.waitForSelector('[data-prediction]', { timeout: 60_000 });
+    await page.waitForFunction(() => document.documentElement.dataset.ready === '1', null, { timeout: 60_000 });
+    assert.equal(await page.textContent('section.run[data-run="after"] [data-field="tasks"]'), '100,000');
+    const sims = await page.evaluate(() => performance.getEntriesByName('runlens:simulate').map((e) => e.duration));
+    // A highlight redraw with two 100,000-task runs on screen (task timelines aggregated per pixel).
+    const redraws = [];
+    for (const exec of ['7', '8', '9']) {
+      const n = await page.evaluate(() => performance.getEntriesByName('runlens:draw').length);
+      await page.click(`figure[data-view="execution"][data-run="after"] button.exec[data-executor="${exec}"]`);
+      await page.waitForFunction((k) => performance.getEntriesByName('runlens:draw').length > k, n);
+      redraws.push(await page.evaluate(() => performance.getEntriesByName('runlens:draw').at(-1).duration));
+    }
+    results.simulator_100k_tasks_1000_slots = {
+      simulate_ms: sims.map((d) => Math.round(d)),
+      redraw_with_two_100k_task_runs_ms: { median: median(redraws), max: Math.max(...redraws) },
+    };
+  } finally {
+    await context.close();
+  }
+});
+
 async function loadLarge(query, label) {
   const { context, page } = await openPage(browser);
   try {
