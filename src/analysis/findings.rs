@@ -130,23 +130,28 @@ fn small_files(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
             return;
         }
     }
-    // Read stages with many tiny partitions.
+    // Read stages with many tiny partitions: (tasks reading input, their bytes) per stage attempt.
+    let mut reads: std::collections::HashMap<(u64, u32), (usize, f64)> =
+        std::collections::HashMap::new();
+    for t in run.tasks.iter().filter(|t| t.input_bytes > 0) {
+        let r = reads.entry((t.stage_id, t.stage_attempt)).or_default();
+        r.0 += 1;
+        r.1 += t.input_bytes as f64;
+    }
     for st in &run.stages {
-        let tasks: Vec<_> = run
-            .tasks
-            .iter()
-            .filter(|t| t.stage_id == st.id && t.stage_attempt == st.attempt && t.input_bytes > 0)
-            .collect();
-        if tasks.len() < 200 {
+        let Some(&(n, bytes)) = reads.get(&(st.id, st.attempt)) else {
+            continue;
+        };
+        if n < 200 {
             continue;
         }
-        let per = tasks.iter().map(|t| t.input_bytes as f64).sum::<f64>() / tasks.len() as f64;
+        let per = bytes / n as f64;
         if per < 1024.0 * 1024.0 {
             out.push(Finding {
                 kind: "small-files",
                 severity: Severity::Warning,
-                title: format!("Stage {} reads {} tiny partitions", st.id, tasks.len()),
-                detail: format!("{} tasks read {} each on average.", tasks.len(), format_bytes(per)),
+                title: format!("Stage {} reads {n} tiny partitions", st.id),
+                detail: format!("{n} tasks read {} each on average.", format_bytes(per)),
                 advice: Some("Pack small files into larger partitions (spark.sql.files.maxPartitionBytes, Glue groupFiles).".into()),
             });
             return;
@@ -271,14 +276,14 @@ fn disk_pressure(run: &Run, out: &mut Vec<Finding>) {
         .and_then(glue::worker_type)
         .map(|w| w.disk_bytes);
     // Per executor: shuffle files written plus spill, which share the local disk.
+    let mut used: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+    for t in &run.tasks {
+        *used.entry(t.executor_id.as_str()).or_default() +=
+            t.shuffle_write_bytes + t.disk_spill_bytes;
+    }
     let mut worst: Option<(String, u64)> = None;
     for e in run.worker_executors() {
-        let used: u64 = run
-            .tasks
-            .iter()
-            .filter(|t| t.executor_id == e.id)
-            .map(|t| t.shuffle_write_bytes + t.disk_spill_bytes)
-            .sum();
+        let used = used.get(e.id.as_str()).copied().unwrap_or(0);
         if worst.as_ref().is_none_or(|w| used > w.1) {
             worst = Some((e.id.clone(), used));
         }

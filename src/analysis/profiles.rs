@@ -333,26 +333,29 @@ fn shuffle(run: &Run, period_s: f64) -> Profile {
         ];
         let total: f64 = w.iter().chain(r.iter()).sum();
         if total > 0.0 {
-            for e in run
-                .executors
-                .iter()
-                .filter(|e| run.tasks.iter().any(|t| t.executor_id == e.id))
-            {
-                let mut bins = bins_of(run, period_s);
-                for t in run.tasks.iter().filter(|t| t.executor_id == e.id) {
-                    let amount = t.shuffle_write_bytes + t.shuffle_read_bytes();
-                    if amount > 0 {
-                        let (a, b) = task_span(t, run.meta.duration_s);
-                        spread(&mut bins, period_s, a, b, amount as f64);
-                    }
+            // One pass over the tasks, bins per executor (in executor order).
+            let mut per: std::collections::HashMap<&str, Vec<f64>> =
+                std::collections::HashMap::new();
+            for t in &run.tasks {
+                let amount = t.shuffle_write_bytes + t.shuffle_read_bytes();
+                let bins = per
+                    .entry(t.executor_id.as_str())
+                    .or_insert_with(|| bins_of(run, period_s));
+                if amount > 0 {
+                    let (a, b) = task_span(t, run.meta.duration_s);
+                    spread(bins, period_s, a, b, amount as f64);
                 }
-                lines.push(line(
-                    &format!("shuffle/{}", e.id),
-                    &format!("executor {}", e.id),
-                    Some(&e.id),
-                    LineKind::Step,
-                    rate_points(&bins, period_s),
-                ));
+            }
+            for e in &run.executors {
+                if let Some(bins) = per.remove(e.id.as_str()) {
+                    lines.push(line(
+                        &format!("shuffle/{}", e.id),
+                        &format!("executor {}", e.id),
+                        Some(&e.id),
+                        LineKind::Step,
+                        rate_points(&bins, period_s),
+                    ));
+                }
             }
         }
         return Profile {

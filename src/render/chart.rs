@@ -282,30 +282,51 @@ pub fn draw_timeline<DB: DrawingBackend>(
         .map_err(err)?;
         let cols = lane.columns.len().max(1);
         let col_w = (right - left) as f64 / cols as f64;
-        for (c, cell) in lane.columns.iter().enumerate() {
-            let Some((stage, share)) = cell else { continue };
-            let x = left as f64 + c as f64 * col_w;
-            let bar_h = ((y1 - y0) as f64 * share.max(0.15)).round() as i32;
-            let colour = if Some(exec) == emphasis.selected {
-                theme.selected
-            } else if Some(exec) == emphasis.straggler {
-                theme.straggler
-            } else {
-                theme.stages[(*stage as usize) % theme.stages.len()]
+        // Neighbouring columns of the same colour and height are one rectangle: a busy lane of a
+        // 100,000-task run is a handful of draw calls, not one per pixel.
+        let cell_style = |cell: &Option<(u64, f64)>| {
+            cell.map(|(stage, share)| {
+                let bar_h = ((y1 - y0) as f64 * share.max(0.15)).round() as i32;
+                let colour = if Some(exec) == emphasis.selected {
+                    theme.selected
+                } else if Some(exec) == emphasis.straggler {
+                    theme.straggler
+                } else {
+                    theme.stages[(stage as usize) % theme.stages.len()]
+                };
+                (colour, bar_h)
+            })
+        };
+        let mut c = 0;
+        while c < lane.columns.len() {
+            let Some(style) = cell_style(&lane.columns[c]) else {
+                c += 1;
+                continue;
             };
+            let start = c;
+            while c + 1 < lane.columns.len() && cell_style(&lane.columns[c + 1]) == Some(style) {
+                c += 1;
+            }
+            let (colour, bar_h) = style;
+            let xa = left as f64 + start as f64 * col_w;
+            let xb = left as f64 + (c + 1) as f64 * col_w;
             root.draw(&Rectangle::new(
-                [(x as i32, y1 - bar_h), ((x + col_w).ceil() as i32, y1)],
+                [(xa as i32, y1 - bar_h), (xb.ceil() as i32, y1)],
                 colour.filled(),
             ))
             .map_err(err)?;
+            c += 1;
         }
-        let style = ("sans-serif", font).into_font().color(&label_colour);
-        root.draw(&Text::new(
-            format!("exec {exec}"),
-            ((4.0 * dpr) as i32, y0 + (lane_h - font as i32) / 2),
-            style,
-        ))
-        .map_err(err)?;
+        if lane_h >= font as i32 / 2 {
+            // Lanes too thin for a label each get none (the tooltip names them).
+            let style = ("sans-serif", font).into_font().color(&label_colour);
+            root.draw(&Text::new(
+                format!("exec {exec}"),
+                ((4.0 * dpr) as i32, y0 + (lane_h - font as i32) / 2),
+                style,
+            ))
+            .map_err(err)?;
+        }
     }
     root.present().map_err(err)?;
     Ok(PlotArea {

@@ -24,8 +24,10 @@ pub fn raster(run: &Run, x0: f64, x1: f64, columns: usize) -> Vec<Lane> {
     let end = run.meta.duration_s;
     let mut order: Vec<&str> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
+    let ran: std::collections::HashSet<&str> =
+        run.tasks.iter().map(|t| t.executor_id.as_str()).collect();
     for e in &run.executors {
-        if run.tasks.iter().any(|t| t.executor_id == e.id) && !index.contains_key(e.id.as_str()) {
+        if ran.contains(e.id.as_str()) && !index.contains_key(e.id.as_str()) {
             index.insert(&e.id, order.len());
             order.push(&e.id);
         }

@@ -423,16 +423,20 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
         }
     }
     let warmup_s = median(&mut warm).unwrap_or(0.0);
+    // First launch per stage attempt, in one pass over the tasks.
+    let mut first_launch: HashMap<(u64, u32), f64> = HashMap::new();
+    for t in &ended {
+        let f = first_launch
+            .entry((t.stage_id, t.stage_attempt))
+            .or_insert(f64::INFINITY);
+        *f = f.min(t.launch_s);
+    }
     let mut delays: Vec<f64> = run
         .stages
         .iter()
         .filter_map(|st| {
             let sub = st.submitted_s?;
-            let launch = ended
-                .iter()
-                .filter(|t| t.stage_id == st.id && t.stage_attempt == st.attempt)
-                .map(|t| t.launch_s)
-                .fold(f64::INFINITY, f64::min);
+            let launch = first_launch.get(&(st.id, st.attempt)).copied()?;
             launch.is_finite().then(|| (launch - sub).max(0.0))
         })
         .collect();

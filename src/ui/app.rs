@@ -100,7 +100,7 @@ pub fn App() -> impl IntoView {
                     .ok_or_else(|| format!("no preset {name}"))
                     .and_then(|s| crate::sim::simulate(&s))
                 {
-                    Ok(run) => super::loader::set_run(
+                    Ok(run) => leptos::task::spawn_local(super::loader::set_run(
                         dash,
                         side,
                         format!("preset {name} (simulated from the AWS Glue article)"),
@@ -111,7 +111,7 @@ pub fn App() -> impl IntoView {
                             bytes_in: 0,
                             bytes_out: 0,
                         },
-                    ),
+                    )),
                     Err(e) => dash.slots[side.index()].set(Slot::Failed(e)),
                 }
             }

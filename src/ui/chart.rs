@@ -393,6 +393,20 @@ pub fn ChartBox(dash: Dash, side: Side, view: View) -> impl IntoView {
             .get()
             .and_then(|v| v.profile(view).map(|p| p.note.clone()))
     };
+    // A lane per executor: 14 px each, between 60 and 480 px in all.
+    let timeline_height = move || {
+        let lanes = dash.slots[side.index()].with(|s| {
+            s.ready().map_or(0, |r| {
+                r.run
+                    .tasks
+                    .iter()
+                    .map(|t| t.executor_id.as_str())
+                    .collect::<std::collections::HashSet<_>>()
+                    .len()
+            })
+        });
+        format!("{}px", (lanes as f64 * 14.0 + 8.0).clamp(60.0, 480.0))
+    };
     let has_tasks = move || {
         dash.slots[side.index()].with(|s| s.ready().is_some_and(|r| !r.run.tasks.is_empty()))
     };
@@ -409,7 +423,7 @@ pub fn ChartBox(dash: Dash, side: Side, view: View) -> impl IntoView {
                 <Tip dash=dash side=side canvas=i />
             </div>
             {move || (view == View::Execution && has_tasks()).then(|| view! {
-                <div class="plot timeline">
+                <div class="plot timeline" style:height=timeline_height>
                     {canvas_events(dash, side, TIMELINE, None)}
                     <Tip dash=dash side=side canvas=TIMELINE />
                 </div>

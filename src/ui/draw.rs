@@ -130,7 +130,19 @@ pub fn draw(dash: Dash, only: Option<Side>) {
             if drawable(&canvas) {
                 let width = canvas.width() as f64;
                 let columns = (width - 88.0 * dpr).max(1.0) as usize;
-                let lanes = timeline::raster(&loaded.run, x0, x1, columns);
+                // The raster depends on the run, the time range and the width only: a highlight
+                // or theme change reuses it.
+                let key = (
+                    std::sync::Arc::as_ptr(&loaded) as usize,
+                    x0.to_bits(),
+                    x1.to_bits(),
+                    columns,
+                );
+                if dash.lanes_key.with_value(|k| k[side.index()] != Some(key)) {
+                    let lanes = timeline::raster(&loaded.run, x0, x1, columns);
+                    dash.lanes.update_value(|l| l[side.index()] = lanes);
+                    dash.lanes_key.update_value(|k| k[side.index()] = Some(key));
+                }
                 if let Some(backend) = CanvasBackend::with_canvas_object(canvas) {
                     let root = backend.into_drawing_area();
                     let frame = Frame {
@@ -139,15 +151,22 @@ pub fn draw(dash: Dash, only: Option<Side>) {
                         y_max: 1.0,
                         unit: ValueUnit::Count,
                     };
-                    if let Ok(area) =
-                        render::draw_timeline(&root, &lanes, &frame, &emphasis, &theme, dpr)
-                    {
+                    let drawn_area = dash.lanes.with_value(|l| {
+                        render::draw_timeline(
+                            &root,
+                            &l[side.index()],
+                            &frame,
+                            &emphasis,
+                            &theme,
+                            dpr,
+                        )
+                    });
+                    if let Ok(area) = drawn_area {
                         dash.areas
                             .update_value(|a| a[side.index()][TIMELINE] = Some(area));
                         drawn += 1;
                     }
                 }
-                dash.lanes.update_value(|l| l[side.index()] = lanes);
             }
         }
     }

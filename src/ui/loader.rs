@@ -326,8 +326,14 @@ pub fn load_url(dash: Dash, side: Side, raw: String) {
 }
 
 /// Sets a column to a run computed in the page (the simulator).
-pub fn set_run(dash: Dash, side: Side, source: String, loaded: crate::ingest::Loaded) {
+pub async fn set_run(dash: Dash, side: Side, source: String, loaded: crate::ingest::Loaded) {
     dash.cancel_load(side);
+    // Analysis and chart data in their own tasks, as for a loaded file.
+    yield_now().await;
+    let run = LoadedRun::new(source, loaded);
+    yield_now().await;
+    run.warm_views();
+    yield_now().await;
     dash.selected[side.index()].set(None);
-    dash.slots[side.index()].set(Slot::Ready(Arc::new(LoadedRun::new(source, loaded))));
+    dash.slots[side.index()].set(Slot::Ready(Arc::new(run)));
 }

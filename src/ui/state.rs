@@ -217,6 +217,9 @@ pub struct Hover {
     pub rows: Vec<(String, String)>,
 }
 
+/// What a column's task-timeline lanes were rasterised for: (run, x0 bits, x1 bits, columns).
+pub type LanesKey = (usize, u64, u64, usize);
+
 /// Everything the components share; `Copy`, so closures capture it freely.
 #[derive(Clone, Copy)]
 pub struct Dash {
@@ -246,6 +249,8 @@ pub struct Dash {
     pub areas: StoredValue<[[Option<PlotArea>; CANVASES]; 2]>,
     /// The task timeline lanes as drawn, per column.
     pub lanes: StoredValue<[Vec<Lane>; 2]>,
+    /// What the lanes were rasterised for: (run, x0 bits, x1 bits, columns), per column.
+    pub lanes_key: StoredValue<[Option<LanesKey>; 2]>,
     /// Cancels the load in progress, per column.
     pub cancel: StoredValue<[Arc<AtomicBool>; 2]>,
     /// Set once `runlens:rendered` was marked.
@@ -299,6 +304,7 @@ impl Dash {
             ],
             areas: StoredValue::new([[None; CANVASES]; 2]),
             lanes: StoredValue::new([Vec::new(), Vec::new()]),
+            lanes_key: StoredValue::new([None, None]),
             cancel: StoredValue::new([
                 Arc::new(AtomicBool::new(false)),
                 Arc::new(AtomicBool::new(false)),

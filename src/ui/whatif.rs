@@ -192,6 +192,7 @@ async fn simulate_now(
         Err(e) => return outcome.set(Outcome::Failed(e)),
     };
     dom::measure_since("runlens:simulate", t_sim);
+    yield_now().await;
     let (b_dpu, b_usd) = dpu_and_cost(&base.baseline);
     let (p_dpu, p_usd) = dpu_and_cost(&predicted);
     let measured_s = match start {
@@ -221,7 +222,8 @@ async fn simulate_now(
                 Side::Before,
                 format!("preset {name}"),
                 loaded_of((*base.baseline).clone()),
-            );
+            )
+            .await;
         }
     }
     let label = if specs.is_empty() {
@@ -234,7 +236,8 @@ async fn simulate_now(
         Side::After,
         format!("what-if: {label}"),
         loaded_of(predicted),
-    );
+    )
+    .await;
     outcome.set(Outcome::Done(prediction));
 }
 
