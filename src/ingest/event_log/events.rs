@@ -419,59 +419,23 @@ pub const EXECUTOR_METRIC_NAMES: [&str; 24] = [
 pub const JVM_HEAP: usize = 0;
 
 fn metric_slot(name: &str) -> Option<usize> {
-    // A match (not a search of EXECUTOR_METRIC_NAMES): it runs for every metric of every task end.
+    if let Some(i) = EXECUTOR_METRIC_NAMES.iter().position(|n| *n == name) {
+        return Some(i);
+    }
+    // Spark 2.4's names for the same gauges.
     Some(match name {
-        "JVMHeapMemory" | "JVM Used Heap Memory" => 0,
-        "JVMOffHeapMemory" | "JVM Used Nonheap Memory" => 1,
-        "OnHeapExecutionMemory" | "Onheap Execution Memory" => 2,
-        "OffHeapExecutionMemory" | "Offheap Execution Memory" => 3,
-        "OnHeapStorageMemory" | "Onheap Storage Memory" => 4,
-        "OffHeapStorageMemory" | "Offheap Storage Memory" => 5,
-        "OnHeapUnifiedMemory" | "Onheap Unified Memory" => 6,
-        "OffHeapUnifiedMemory" | "Offheap Unified Memory" => 7,
-        "DirectPoolMemory" | "Direct Memory" => 8,
-        "MappedPoolMemory" | "Mapped Memory" => 9,
-        "ProcessTreeJVMVMemory" => 10,
-        "ProcessTreeJVMRSSMemory" => 11,
-        "ProcessTreePythonVMemory" => 12,
-        "ProcessTreePythonRSSMemory" => 13,
-        "ProcessTreeOtherVMemory" => 14,
-        "ProcessTreeOtherRSSMemory" => 15,
-        "MinorGCCount" => 16,
-        "MinorGCTime" => 17,
-        "MajorGCCount" => 18,
-        "MajorGCTime" => 19,
-        "TotalGCTime" => 20,
-        "ConcurrentGCCount" => 21,
-        "ConcurrentGCTime" => 22,
-        "TotalGCCount" => 23,
+        "JVM Used Heap Memory" => 0,
+        "JVM Used Nonheap Memory" => 1,
+        "Onheap Execution Memory" => 2,
+        "Offheap Execution Memory" => 3,
+        "Onheap Storage Memory" => 4,
+        "Offheap Storage Memory" => 5,
+        "Onheap Unified Memory" => 6,
+        "Offheap Unified Memory" => 7,
+        "Direct Memory" => 8,
+        "Mapped Memory" => 9,
         _ => return None,
     })
-}
-
-/// A metric value: Spark writes integers; floats and nulls from other writers are tolerated.
-struct Number(Option<i64>);
-
-impl<'de> Deserialize<'de> for Number {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Number;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a number")
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Number, E> {
-                Ok(Number(Some(v)))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Number, E> {
-                Ok(Number(i64::try_from(v).ok()))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Number, E> {
-                Ok(Number(v.is_finite().then_some(v as i64)))
-            }
-        }
-        d.deserialize_any(V)
-    }
 }
 
 /// Executor metric values by slot of [`EXECUTOR_METRIC_NAMES`]; `None` where the event lacks one.
@@ -503,8 +467,9 @@ impl<'de> Deserialize<'de> for ExecutorMetrics {
                 while let Some(key) = map.next_key::<Cow<'de, str>>()? {
                     match metric_slot(&key) {
                         Some(slot) => {
-                            let v: Option<Number> = map.next_value()?;
-                            out.0[slot] = v.and_then(|n| n.0);
+                            let v: Option<f64> = map.next_value()?;
+                            // Spark writes integers; tolerate floats and nulls from other writers.
+                            out.0[slot] = v.filter(|v| v.is_finite()).map(|v| v as i64);
                         }
                         None => {
                             map.next_value::<de::IgnoredAny>()?;

@@ -184,18 +184,11 @@ impl EventLogParser {
 fn without_accumulables(line: &[u8], out: &mut Vec<u8>) -> bool {
     const KEY: &[u8] = b"\"Accumulables\":[";
     const END: &[u8] = b"]},\"Task ";
-    // Built once: a finder per call would cost more than the search.
-    static FIND_KEY: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
-        std::sync::OnceLock::new();
-    static FIND_END: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
-        std::sync::OnceLock::new();
-    let find_key = FIND_KEY.get_or_init(|| memchr::memmem::Finder::new(KEY));
-    let find_end = FIND_END.get_or_init(|| memchr::memmem::Finder::new(END));
-    let Some(start) = find_key.find(line) else {
+    let Some(start) = memchr::memmem::find(line, KEY) else {
         return false;
     };
     let body = start + KEY.len();
-    let Some(close) = find_end.find(&line[body..]).map(|i| body + i + 1) else {
+    let Some(close) = memchr::memmem::find(&line[body..], END).map(|i| body + i + 1) else {
         return false;
     };
     // Drop the member and the comma before it (it is the last member of Task Info).
