@@ -240,3 +240,26 @@ fn speed_up_wording() {
     assert_eq!(speed_up(104.1, 136.1).as_deref(), Some("1.3× slower"));
     assert_eq!(speed_up(0.0, 10.0), None);
 }
+
+#[wasm_bindgen_test]
+fn a_panic_message_shows_as_text_and_leaves_the_page_in_place() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let marker = document.create_element("p").unwrap();
+    marker.set_id("still-here");
+    document.body().unwrap().append_child(&marker).unwrap();
+    runlens::ui::show_panic("index out of bounds <b>not html</b>");
+    let alert = document
+        .query_selector("[role=alert].panic")
+        .unwrap()
+        .expect("an alert");
+    let text = alert.text_content().unwrap_or_default();
+    assert!(
+        text.contains("index out of bounds <b>not html</b>"),
+        "{text}"
+    );
+    assert!(
+        alert.query_selector("b").unwrap().is_none(),
+        "shown as text, not HTML"
+    );
+    assert!(document.get_element_by_id("still-here").is_some());
+}

@@ -24,7 +24,7 @@ pub fn mount() {
 
 /// Puts a panic's message at the top of the page (`role="alert"`), as text. What was shown
 /// before stays in place and usable; the message says to reload for a fresh start.
-fn show_panic(message: &str) {
+pub fn show_panic(message: &str) {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };

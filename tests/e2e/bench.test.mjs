@@ -68,6 +68,8 @@ test('transfer size of the site (wasm + js + css, gzip -9)', () => {
     return [f, { raw: raw.length, gzip: gzipSync(raw, { level: 9 }).length }];
   }));
   results.transfer = { files: sizes, total_gzip_bytes: Object.values(sizes).reduce((a, s) => a + s.gzip, 0) };
+  // A size budget, not a timing: the same build always gives the same bytes (issue 3: ≤ 500 KB).
+  assert.ok(results.transfer.total_gzip_bytes <= 500_000, `the site is ${results.transfer.total_gzip_bytes} bytes gzip, over the 500 KB budget`);
 });
 
 test('first render of the built-in example, and redraws on highlight and hover', { timeout: 120_000 }, async () => {
