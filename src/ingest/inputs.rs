@@ -106,6 +106,26 @@ mod tests {
     }
 
     #[test]
+    fn spark_1_directory_layout() {
+        let n = names(&[
+            "SPARK_VERSION_1.6.3",
+            "EVENT_LOG_2",
+            "COMPRESSION_CODEC_lzf",
+            "EVENT_LOG_1",
+        ]);
+        let p = plan_files("dir", &n).unwrap();
+        assert_eq!(p.order, vec![3, 1]);
+        assert!(
+            p.notes[0].contains("in progress"),
+            "no APPLICATION_COMPLETE: {:?}",
+            p.notes
+        );
+        let mut done = n.clone();
+        done.push("APPLICATION_COMPLETE".into());
+        assert!(plan_files("dir", &done).unwrap().notes.is_empty());
+    }
+
+    #[test]
     fn unrelated_files_are_refused() {
         let e = plan_files("picked files", &names(&["a.log", "b.log"])).unwrap_err();
         assert!(

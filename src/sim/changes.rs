@@ -141,6 +141,23 @@ pub fn known_keys() -> Vec<(&'static str, &'static str)> {
     KEYS.iter().map(|(k, _, d)| (*k, *d)).collect()
 }
 
+/// What a key's values are, for a control's label: `bytes`, `seconds`, `count`, `true/false`, …
+pub fn value_hint(key: &str) -> Option<&'static str> {
+    let (_, kind, _) = KEYS.iter().find(|(k, ..)| k.eq_ignore_ascii_case(key))?;
+    Some(match kind {
+        Kind::Count => "count",
+        Kind::Size | Kind::SignedSize => "bytes (64m, 1g, …)",
+        Kind::Memory => "bytes (8g, 2048m)",
+        Kind::Seconds => "seconds (60s, 2min)",
+        Kind::Bool => "true / false",
+        Kind::Factor => "factor",
+        Kind::Coalesce => "none / N",
+        Kind::GroupFiles => "inPartition / none",
+        Kind::WorkerType => "G.025X … G.16X",
+        Kind::Storage => "s3 / local",
+    })
+}
+
 /// The current value of `key` in `s`, as `--set` would spell it (for controls showing the value
 /// a change starts from); none for an unknown key.
 pub fn current(s: &Scenario, key: &str) -> Option<String> {

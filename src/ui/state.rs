@@ -259,6 +259,8 @@ pub struct Dash {
     pub whatif: RwSignal<Option<String>>,
     /// The what-if's changes, `(key, value)`.
     pub whatif_set: RwSignal<Vec<(String, String)>>,
+    /// Price of a DPU-hour for the cost figures, US dollars (editable; AWS's default).
+    pub price: RwSignal<f64>,
 }
 
 impl Dash {
@@ -312,6 +314,7 @@ impl Dash {
             rendered: StoredValue::new(false),
             whatif: RwSignal::new(None),
             whatif_set: RwSignal::new(Vec::new()),
+            price: RwSignal::new(DEFAULT_PRICE_PER_DPU_HOUR),
         }
     }
 

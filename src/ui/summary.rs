@@ -23,7 +23,7 @@ struct Row {
     values: Vec<String>,
 }
 
-fn rows(runs: &[Option<Arc<LoadedRun>>]) -> Vec<Row> {
+fn rows(runs: &[Option<Arc<LoadedRun>>], price: f64) -> Vec<Row> {
     let cell = |f: &dyn Fn(&LoadedRun) -> String| {
         runs.iter()
             .map(|r| r.as_deref().map_or_else(|| "–".into(), f))
@@ -96,10 +96,8 @@ fn rows(runs: &[Option<Arc<LoadedRun>>]) -> Vec<Row> {
         Row {
             label: "DPU-hours, cost",
             values: cell(&|r| {
-                format!(
-                    "{:.2}, ${:.2}",
-                    r.analysis.cost.dpu_hours, r.analysis.cost.usd
-                )
+                let c = crate::analysis::summary::cost(&r.run, &r.analysis.totals, price);
+                format!("{:.2}, ${:.2}", c.dpu_hours, c.usd)
             }),
         },
     ]
@@ -131,6 +129,7 @@ pub fn SummaryTable(dash: Dash) -> impl IntoView {
             return None;
         }
         let sides = dash.sides();
+        let price = dash.price.get();
         let change = match (
             &runs.first().cloned().flatten(),
             &runs.get(1).cloned().flatten(),
@@ -156,7 +155,7 @@ pub fn SummaryTable(dash: Dash) -> impl IntoView {
                         </tr>
                     </thead>
                     <tbody>
-                        {rows(&runs)
+                        {rows(&runs, price)
                             .into_iter()
                             .map(|row| {
                                 view! {
@@ -170,7 +169,28 @@ pub fn SummaryTable(dash: Dash) -> impl IntoView {
                     </tbody>
                 </table>
                 {change.map(|c| view! { <p class="speedup" data-speedup="">{c}</p> })}
-                <p class="cost-basis">{cost_cells.into_iter().find(|c| !c.is_empty()).map(|c| format!("Cost: {c}, at $0.44 per DPU-hour."))}</p>
+                <p class="cost-basis">
+                    {cost_cells.into_iter().find(|c| !c.is_empty()).map(|c| format!("Cost: {c}, at "))}
+                    <label>
+                        "$"
+                        <input
+                            class="price"
+                            type="number"
+                            min="0"
+                            step="0.01"
+                            aria-label="Price of a DPU-hour, US dollars"
+                            prop:value=move || format!("{:.2}", dash.price.get())
+                            on:change=move |ev| {
+                                if let Ok(p) = event_target_value(&ev).trim().parse::<f64>() {
+                                    if p.is_finite() && p >= 0.0 {
+                                        dash.price.set(p);
+                                    }
+                                }
+                            }
+                        />
+                        " per DPU-hour"
+                    </label>
+                </p>
             </section>
         })
     }
@@ -248,7 +268,7 @@ pub fn Findings(dash: Dash, side: Side) -> impl IntoView {
             .analysis
             .findings
             .iter()
-            .filter(|f| f.kind != "straggler")
+            .filter(|f| f.kind != "straggler" && f.kind != "cost")
             .cloned()
             .collect();
         let warnings = loaded.run.warnings.clone();

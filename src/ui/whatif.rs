@@ -13,8 +13,7 @@ use super::state::{Dash, Side, Slot};
 use crate::analysis::summary;
 use crate::ingest::decompress::Codec;
 use crate::ingest::Loaded;
-use crate::model::glue::DEFAULT_PRICE_PER_DPU_HOUR;
-use crate::model::units::format_duration;
+use crate::model::units::{format_bytes, format_duration};
 use crate::model::{Run, SourceFormat};
 use crate::sim::{self, changes, presets, Scenario};
 
@@ -106,9 +105,9 @@ fn loaded_of(run: Run) -> Loaded {
     }
 }
 
-fn dpu_and_cost(run: &Run) -> (f64, f64) {
+fn dpu_and_cost(run: &Run, price: f64) -> (f64, f64) {
     let t = summary::totals(run);
-    let c = summary::cost(run, &t, DEFAULT_PRICE_PER_DPU_HOUR);
+    let c = summary::cost(run, &t, price);
     (c.dpu_hours, c.usd)
 }
 
@@ -193,8 +192,9 @@ async fn simulate_now(
     };
     dom::measure_since("runlens:simulate", t_sim);
     yield_now().await;
-    let (b_dpu, b_usd) = dpu_and_cost(&base.baseline);
-    let (p_dpu, p_usd) = dpu_and_cost(&predicted);
+    let price = dash.price.get_untracked();
+    let (b_dpu, b_usd) = dpu_and_cost(&base.baseline, price);
+    let (p_dpu, p_usd) = dpu_and_cost(&predicted, price);
     let measured_s = match start {
         Start::Before => dash.slots[Side::Before.index()]
             .with_untracked(|s| s.ready().map(|r| r.run.meta.duration_s)),
@@ -242,22 +242,45 @@ async fn simulate_now(
 }
 
 /// The current value of every known key in the starting scenario (for the controls).
-fn current_values(
-    dash: Dash,
-    start: &Start,
-    cache: StoredValue<Option<Base>>,
-) -> Vec<(String, String, String)> {
+/// One what-if control.
+#[derive(Clone, Debug, PartialEq)]
+struct Control {
+    key: String,
+    description: String,
+    /// What values look like (`bytes (64m, 1g, …)`).
+    hint: String,
+    /// The starting value as `--set` spells it.
+    current: String,
+    /// The starting value for reading (sizes in MB/GB).
+    shown: String,
+}
+
+/// The controls, with each key's value in the starting scenario.
+fn controls_of(dash: Dash, start: &Start, cache: StoredValue<Option<Base>>) -> Vec<Control> {
     let mut c = cache.get_value();
     let scenario = base_for(dash, start, &mut c).ok().map(|b| b.scenario);
     cache.set_value(c);
     changes::known_keys()
         .into_iter()
         .map(|(k, d)| {
-            let cur = scenario
+            let current = scenario
                 .as_deref()
                 .and_then(|s| changes::current(s, k))
                 .unwrap_or_default();
-            (k.to_string(), d.to_string(), cur)
+            let hint = changes::value_hint(k).unwrap_or_default().to_string();
+            let shown = match current.parse::<u64>() {
+                Ok(b) if hint.starts_with("bytes") && b >= 1024 => {
+                    format!("{} ({b})", format_bytes(b as f64))
+                }
+                _ => current.clone(),
+            };
+            Control {
+                key: k.to_string(),
+                description: d.to_string(),
+                hint,
+                current,
+                shown,
+            }
         })
         .collect()
 }
@@ -308,7 +331,7 @@ pub fn WhatIfPanel(dash: Dash) -> impl IntoView {
         let start = dash.whatif.get().and_then(|s| Start::decode(&s));
         before_ready.track();
         start
-            .map(|s| current_values(dash, &s, cache))
+            .map(|s| controls_of(dash, &s, cache))
             .unwrap_or_default()
     });
     let pick = move |value: String| {
@@ -342,20 +365,25 @@ pub fn WhatIfPanel(dash: Dash) -> impl IntoView {
                     <table class="controls-table">
                         <thead><tr><th scope="col">"setting"</th><th scope="col">"now"</th><th scope="col">"what if"</th></tr></thead>
                         <tbody>
-                            {move || controls.get().into_iter().map(|(key, desc, cur)| {
+                            {move || controls.get().into_iter().map(|c| {
+                                let key = c.key.clone();
                                 let k = key.clone();
                                 let k2 = key.clone();
                                 let value = move || dash.whatif_set.get().iter().find(|(x, _)| *x == k).map(|(_, v)| v.clone()).unwrap_or_default();
                                 view! {
                                     <tr>
-                                        <th scope="row"><code>{key.clone()}</code><div class="desc">{desc}</div></th>
-                                        <td class="current">{cur.clone()}</td>
+                                        <th scope="row">
+                                            <code>{key.clone()}</code>
+                                            <div class="desc">{c.description}</div>
+                                            <div class="desc">{c.hint}</div>
+                                        </th>
+                                        <td class="current">{c.shown}</td>
                                         <td>
                                             <input
                                                 type="text"
                                                 aria-label=format!("what if {key}")
                                                 data-key=key.clone()
-                                                placeholder=cur
+                                                placeholder=c.current
                                                 prop:value=value
                                                 on:input=move |ev| {
                                                     let v = event_target_value(&ev);

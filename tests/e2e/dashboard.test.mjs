@@ -330,3 +330,40 @@ test('the second built-in example: the AWS Glue coalesce(1) and grouping presets
     await context.close();
   }
 });
+
+test('exports: a chart as PNG, a run as a run file; the DPU price is editable', { timeout: 60_000 }, async () => {
+  const { context, page, problems } = await open();
+  try {
+    const [png] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('figure[data-view="memory"][data-run="before"] figcaption button'),
+    ]);
+    assert.equal(png.suggestedFilename(), 'runlens-before-memory.png');
+    const pngBytes = await (await import('node:fs/promises')).readFile(await png.path());
+    const { inkShare } = inkStats(decodePng(pngBytes));
+    assert.ok(inkShare > 0.005, `the exported PNG looks blank: ${inkShare}`);
+
+    const [run] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('section.run[data-run="after"] button:has-text("Save run file")'),
+    ]);
+    assert.match(run.suggestedFilename(), /\.run\.json$/);
+    const saved = JSON.parse(await (await import('node:fs/promises')).readFile(await run.path(), 'utf8'));
+    assert.equal(saved.format, 'runlens/run@1');
+    assert.equal(saved.tasks.length, 1520);
+
+    // The price of a DPU-hour changes the cost row.
+    const costRow = () => page.locator('.summary-table tr', { hasText: 'DPU-hours, cost' }).innerText();
+    const before = await costRow();
+    await page.fill('input.price', '0.88');
+    await page.locator('input.price').dispatchEvent('change');
+    await page.waitForFunction((b) => {
+      const row = [...document.querySelectorAll('.summary-table tr')].find((r) => r.textContent.includes('DPU-hours, cost'));
+      return row && row.innerText !== b;
+    }, before);
+    assert.notEqual(await costRow(), before);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
