@@ -94,9 +94,10 @@ pub fn findings(
     out
 }
 
-/// Spark lists more than `spark.sql.sources.parallelPartitionDiscovery.threshold` (32) input paths
-/// with a job described as "Listing leaf files and directories for N paths".
-fn listed_paths(run: &Run) -> Option<u64> {
+/// The number of input paths Spark listed: it lists more than
+/// `spark.sql.sources.parallelPartitionDiscovery.threshold` (32) paths with a job described as
+/// "Listing leaf files and directories for N paths".
+pub fn listed_paths(run: &Run) -> Option<u64> {
     run.jobs
         .iter()
         .filter_map(|j| j.description.as_deref())

@@ -11,17 +11,20 @@ pub fn parse_memory_bytes(s: &str) -> Option<u64> {
     parse_size_with_default(s, 1 << 20)
 }
 
-fn parse_size_with_default(s: &str, bare_unit: u64) -> Option<u64> {
+/// `" 64M "` → (64.0, "m"): a non-negative number and its lower-case unit suffix.
+fn number_and_suffix(s: &str) -> Option<(f64, String)> {
     let t = s.trim().to_ascii_lowercase();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
     let (num, suffix) = t.split_at(split);
     let value: f64 = num.parse().ok()?;
-    if !value.is_finite() || value < 0.0 {
-        return None;
-    }
-    let mult: u64 = match suffix.trim() {
+    (value.is_finite() && value >= 0.0).then(|| (value, suffix.trim().to_string()))
+}
+
+fn parse_size_with_default(s: &str, bare_unit: u64) -> Option<u64> {
+    let (value, suffix) = number_and_suffix(s)?;
+    let mult: u64 = match suffix.as_str() {
         "" => bare_unit,
         "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
@@ -38,16 +41,8 @@ fn parse_size_with_default(s: &str, bare_unit: u64) -> Option<u64> {
 /// Parses a Spark time string (`60s`, `500ms`, `5min`, `1h`, `100us`) into seconds.
 /// A bare number uses `bare_unit_s` (Spark's default unit differs per setting).
 pub fn parse_time_s(s: &str, bare_unit_s: f64) -> Option<f64> {
-    let t = s.trim().to_ascii_lowercase();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, suffix) = t.split_at(split);
-    let value: f64 = num.parse().ok()?;
-    if !value.is_finite() || value < 0.0 {
-        return None;
-    }
-    let mult = match suffix.trim() {
+    let (value, suffix) = number_and_suffix(s)?;
+    let mult = match suffix.as_str() {
         "" => bare_unit_s,
         "us" => 1e-6,
         "ms" => 1e-3,

@@ -77,22 +77,6 @@ fn occupancy(tasks: &[&Task], cores_of: &HashMap<&str, u32>) -> Vec<f64> {
     occ
 }
 
-/// The number of paths Spark listed with a job ("Listing leaf files and directories for N paths").
-fn listed_paths(run: &Run) -> Option<u64> {
-    run.jobs
-        .iter()
-        .filter_map(|j| j.description.as_deref())
-        .filter_map(|d| {
-            let rest = d.split("Listing leaf files and directories for ").nth(1)?;
-            rest.split_whitespace()
-                .next()?
-                .replace(',', "")
-                .parse::<u64>()
-                .ok()
-        })
-        .max()
-}
-
 fn has_rdd(st: &Stage, pred: impl Fn(&str, &str) -> bool) -> bool {
     st.rdds
         .iter()
@@ -453,7 +437,7 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
     ));
 
     // --- Jobs and stages ------------------------------------------------------------------------
-    let listed = listed_paths(run);
+    let listed = crate::analysis::findings::listed_paths(run);
     let total_slots = if local_mode {
         cores_of.get("driver").copied().unwrap_or(1) as u64
     } else {

@@ -196,6 +196,20 @@ impl RunBuilder {
         i
     }
 
+    fn job(&mut self, id: u64) -> usize {
+        *self.job_index.entry(id).or_insert_with(|| {
+            self.jobs.push(JobBuild {
+                job: Job {
+                    id,
+                    ..Job::default()
+                },
+                submitted_ms: None,
+                completed_ms: None,
+            });
+            self.jobs.len() - 1
+        })
+    }
+
     /// `SparkListenerLogStart`.
     pub fn log_start(&mut self, e: events::LogStart) {
         self.events += 1;
@@ -304,17 +318,7 @@ impl RunBuilder {
         for s in &stage_ids {
             self.stage_job.insert(*s, id);
         }
-        let i = *self.job_index.entry(id).or_insert_with(|| {
-            self.jobs.push(JobBuild {
-                job: Job {
-                    id,
-                    ..Job::default()
-                },
-                submitted_ms: None,
-                completed_ms: None,
-            });
-            self.jobs.len() - 1
-        });
+        let i = self.job(id);
         let j = &mut self.jobs[i];
         j.submitted_ms = e.submission_time;
         j.job.stage_ids = stage_ids;
@@ -329,17 +333,7 @@ impl RunBuilder {
         self.events += 1;
         self.seen_opt(e.completion_time);
         let Some(id) = id_u64(e.job_id) else { return };
-        let i = *self.job_index.entry(id).or_insert_with(|| {
-            self.jobs.push(JobBuild {
-                job: Job {
-                    id,
-                    ..Job::default()
-                },
-                submitted_ms: None,
-                completed_ms: None,
-            });
-            self.jobs.len() - 1
-        });
+        let i = self.job(id);
         let j = &mut self.jobs[i];
         j.completed_ms = e.completion_time;
         let result = e.result.as_ref().and_then(|r| r.result.as_deref());
