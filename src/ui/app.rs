@@ -122,6 +122,7 @@ pub fn App() -> impl IntoView {
                 .as_deref()
                 .is_some_and(|w| w.starts_with("preset:")) => {}
         (None, None, None) => {
+            dash.hold.set_value(true);
             for (side, url) in EXAMPLES {
                 let side = if side == "before" {
                     Side::Before
@@ -132,6 +133,7 @@ pub fn App() -> impl IntoView {
             }
         }
         (None, b, a) => {
+            dash.hold.set_value(b.is_some() && a.is_some());
             if let Some(b) = b {
                 load_url(dash, Side::Before, b.clone());
             }

@@ -122,6 +122,48 @@ async fn pump(
     }
 }
 
+/// How long the first render waits for the other column's run, ms.
+const HOLD_MS: u64 = 400;
+
+/// Puts a load's outcome into its column. While the page's first runs load, outcomes are held
+/// so that both columns appear in one render (one layout, one draw) rather than two.
+fn deliver(dash: Dash, side: Side, slot: Slot) {
+    if !dash.hold.get_value() {
+        dash.slots[side.index()].set(slot);
+        return;
+    }
+    dash.held.update_value(|h| h[side.index()] = Some(slot));
+    let waiting = dash.sides().iter().any(|s| {
+        dash.held.with_value(|h| h[s.index()].is_none())
+            && dash.slots[s.index()].with_untracked(Slot::is_loading)
+    });
+    if waiting {
+        leptos::prelude::set_timeout(
+            move || release(dash),
+            std::time::Duration::from_millis(HOLD_MS),
+        );
+    } else {
+        release(dash);
+    }
+}
+
+/// Shows the held outcomes and stops holding.
+fn release(dash: Dash) {
+    if !dash.hold.get_value() {
+        return;
+    }
+    dash.hold.set_value(false);
+    for s in Side::BOTH {
+        if let Some(slot) = dash
+            .held
+            .try_update_value(|h| h[s.index()].take())
+            .flatten()
+        {
+            dash.slots[s.index()].set(slot);
+        }
+    }
+}
+
 /// An ingest error with what to do about it.
 fn explain(e: &crate::Error) -> String {
     let hint = match e.kind {
@@ -166,16 +208,16 @@ async fn finish(
             }
             dom::mark(&format!("runlens:loaded:{}", side.as_str()));
             dom::measure_since(&format!("runlens:load:{}", side.as_str()), started);
-            dash.slots[side.index()].set(Slot::Ready(Arc::new(run)));
+            deliver(dash, side, Slot::Ready(Arc::new(run)));
         }
-        Err(e) => dash.slots[side.index()].set(Slot::Failed(explain(&e))),
+        Err(e) => deliver(dash, side, Slot::Failed(explain(&e))),
     }
 }
 
 fn stopped(dash: Dash, side: Side, stop: Stop) {
     match stop {
         Stop::Cancelled => {}
-        Stop::Failed(msg) => dash.slots[side.index()].set(Slot::Failed(msg)),
+        Stop::Failed(msg) => deliver(dash, side, Slot::Failed(msg)),
     }
 }
 

@@ -261,6 +261,10 @@ pub struct Dash {
     pub whatif_set: RwSignal<Vec<(String, String)>>,
     /// Price of a DPU-hour for the cost figures, US dollars (editable; AWS's default).
     pub price: RwSignal<f64>,
+    /// While the page's first runs load: hold outcomes to show them together.
+    pub hold: StoredValue<bool>,
+    /// Outcomes held, per column.
+    pub held: StoredValue<[Option<Slot>; 2]>,
 }
 
 impl Dash {
@@ -315,6 +319,8 @@ impl Dash {
             whatif: RwSignal::new(None),
             whatif_set: RwSignal::new(Vec::new()),
             price: RwSignal::new(DEFAULT_PRICE_PER_DPU_HOUR),
+            hold: StoredValue::new(false),
+            held: StoredValue::new([None, None]),
         }
     }
 
