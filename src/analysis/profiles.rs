@@ -589,7 +589,8 @@ fn execution(run: &Run, period_s: f64) -> Profile {
         lines,
         spans: stage_spans(run),
         note: format!(
-            "Executors alive, executors needed for running + pending tasks ({cores} slots each{}), and average running tasks per executor per {period_s} s.",
+            "Executors alive, executors needed for running + pending tasks ({cores} slot{} each{}), and average running tasks per executor per {period_s} s.",
+            if cores == 1.0 { "" } else { "s" },
             cap.map(|c| format!(", at most spark.dynamicAllocation.maxExecutors = {c}")).unwrap_or_default()
         ),
     }
