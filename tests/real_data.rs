@@ -399,3 +399,24 @@ fn rolling_log_directory_is_read() {
         v["warnings"]
     );
 }
+
+#[test]
+fn spark_2_4_heartbeat_metrics_give_heap_series() {
+    let Some(data) = data_dir() else { return };
+    // Spark 2.4 wrote one object of "JVM Used Heap Memory"… per heartbeat, not per-stage lists.
+    let run = load_path(&data.join("spark-tests/application_1506645932520_24630151"))
+        .unwrap()
+        .run;
+    assert_eq!(
+        run.meta.memory_source,
+        runlens::model::MemorySource::ExecutorMetrics
+    );
+    let heaps: Vec<&str> = run
+        .series
+        .iter()
+        .map(|s| s.metric.as_str())
+        .filter(|m| m.ends_with("jvm.heap.used"))
+        .collect();
+    assert_eq!(heaps.len(), 5, "{heaps:?}");
+    assert!(heaps.contains(&"glue.driver.jvm.heap.used"));
+}

@@ -174,70 +174,70 @@ fn data_table(profile: &Profile, x0: f64, x1: f64) -> impl IntoView {
 /// highlights it in all views of the run.
 #[component]
 fn Legend(dash: Dash, side: Side, view: View) -> impl IntoView {
-    move || {
-        let views = dash.views[side.index()].get()?;
-        let profile = views.profile(view)?;
-        let loaded = dash.slots[side.index()].with(|s| s.ready())?;
-        let straggler = loaded.straggler().map(str::to_string);
-        let selected = dash.selected[side.index()].get();
-        let th: Theme = if dash.dark.get() {
-            Theme::dark()
-        } else {
-            Theme::light()
-        };
-        let whole: Vec<_> = profile
-            .lines
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| l.executor.is_none())
-            .map(|(i, l)| (l.label.clone(), Theme::css(th.series[i % th.series.len()])))
-            .collect();
-        let mut execs: Vec<String> = profile
-            .lines
-            .iter()
-            .filter_map(|l| l.executor.clone())
-            .collect();
-        execs.dedup();
-        Some(view! {
-            <ul class="legend">
-                {whole
-                    .into_iter()
-                    .map(|(label, colour)| {
-                        view! {
-                            <li>
-                                <span class="swatch" style:background-color=colour></span>
-                                {label}
-                            </li>
-                        }
-                    })
-                    .collect_view()}
-                {execs
-                    .into_iter()
-                    .map(|e| {
-                        let is_straggler = straggler.as_deref() == Some(e.as_str());
-                        let is_selected = selected.as_deref() == Some(e.as_str());
-                        let label = if e == "driver" { "driver".to_string() } else { format!("executor {e}") };
-                        let title = if is_straggler { format!("{label} (straggler)") } else { label.clone() };
-                        let exec = e.clone();
-                        view! {
-                            <li>
-                                <button
-                                    class="exec"
-                                    class:straggler=is_straggler
-                                    class:selected=is_selected
-                                    aria-pressed=is_selected.to_string()
-                                    title=title
-                                    data-executor=e
-                                    on:click=move |_| toggle_selected(dash, side, Some(exec.clone()))
-                                >
-                                    {label}
-                                </button>
-                            </li>
-                        }
-                    })
-                    .collect_view()}
-            </ul>
+    // Built once per run (a chart box is rebuilt when its run changes); only the pressed state
+    // follows the selection, so a highlight does not rebuild hundreds of buttons.
+    let views = dash.views[side.index()].get_untracked();
+    let profile = views.as_ref().and_then(|v| v.profile(view));
+    let straggler = dash.slots[side.index()]
+        .with_untracked(|s| s.ready().and_then(|r| r.straggler().map(str::to_string)));
+    let th: Theme = if dash.dark.get_untracked() {
+        Theme::dark()
+    } else {
+        Theme::light()
+    };
+    let whole: Vec<(String, String)> = profile
+        .map(|p| {
+            p.lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.executor.is_none())
+                .map(|(i, l)| (l.label.clone(), Theme::css(th.series[i % th.series.len()])))
+                .collect()
         })
+        .unwrap_or_default();
+    let mut execs: Vec<String> = profile
+        .map(|p| p.lines.iter().filter_map(|l| l.executor.clone()).collect())
+        .unwrap_or_default();
+    execs.dedup();
+    view! {
+        <ul class="legend">
+            {whole
+                .into_iter()
+                .map(|(label, colour)| {
+                    view! {
+                        <li>
+                            <span class="swatch" style:background-color=colour></span>
+                            {label}
+                        </li>
+                    }
+                })
+                .collect_view()}
+            {execs
+                .into_iter()
+                .map(|e| {
+                    let is_straggler = straggler.as_deref() == Some(e.as_str());
+                    let label = if e == "driver" { "driver".to_string() } else { format!("executor {e}") };
+                    let title = if is_straggler { format!("{label} (straggler)") } else { label.clone() };
+                    let (exec, mine) = (e.clone(), e.clone());
+                    let pressed = move || dash.selected[side.index()].with(|s| s.as_deref() == Some(mine.as_str()));
+                    view! {
+                        <li>
+                            <button
+                                class="exec"
+                                class:straggler=is_straggler
+                                class:selected=pressed.clone()
+                                aria-pressed=move || pressed().to_string()
+                                title=title
+                                data-executor=e
+                                on:click=move |_| toggle_selected(dash, side, Some(exec.clone()))
+                            >
+                                {label}
+                            </button>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
     }
 }
 
@@ -388,28 +388,22 @@ pub fn ChartBox(dash: Dash, side: Side, view: View) -> impl IntoView {
             }
         }
     };
-    let note = move || {
-        dash.views[side.index()]
-            .get()
-            .and_then(|v| v.profile(view).map(|p| p.note.clone()))
-    };
-    // A lane per executor: 14 px each, between 60 and 480 px in all.
-    let timeline_height = move || {
-        let lanes = dash.slots[side.index()].with(|s| {
-            s.ready().map_or(0, |r| {
-                r.run
-                    .tasks
-                    .iter()
-                    .map(|t| t.executor_id.as_str())
-                    .collect::<std::collections::HashSet<_>>()
-                    .len()
-            })
-        });
-        format!("{}px", (lanes as f64 * 14.0 + 8.0).clamp(60.0, 480.0))
-    };
-    let has_tasks = move || {
-        dash.slots[side.index()].with(|s| s.ready().is_some_and(|r| !r.run.tasks.is_empty()))
-    };
+    let note = dash.views[side.index()]
+        .get_untracked()
+        .and_then(|v| v.profile(view).map(|p| p.note.clone()));
+    // The box is rebuilt when its run changes: what depends on the run alone is read once.
+    // A timeline lane per executor that ran tasks: 14 px each, between 60 and 480 px in all.
+    let lanes = dash.slots[side.index()].with_untracked(|s| {
+        s.ready().map_or(0, |r| {
+            r.run
+                .tasks
+                .iter()
+                .map(|t| t.executor_id.as_str())
+                .collect::<std::collections::HashSet<_>>()
+                .len()
+        })
+    });
+    let timeline_height = format!("{}px", (lanes as f64 * 14.0 + 8.0).clamp(60.0, 480.0));
     view! {
         <figure class="chart" data-view=view.as_str() data-run=side.as_str()>
             <figcaption>
@@ -422,7 +416,7 @@ pub fn ChartBox(dash: Dash, side: Side, view: View) -> impl IntoView {
                 {canvas_events(dash, side, i, Some(view))}
                 <Tip dash=dash side=side canvas=i />
             </div>
-            {move || (view == View::Execution && has_tasks()).then(|| view! {
+            {(view == View::Execution && lanes > 0).then(|| view! {
                 <div class="plot timeline" style:height=timeline_height>
                     {canvas_events(dash, side, TIMELINE, None)}
                     <Tip dash=dash side=side canvas=TIMELINE />

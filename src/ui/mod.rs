@@ -16,8 +16,9 @@ pub mod whatif;
 pub fn mount() {
     dom::mark("runlens:start");
     std::panic::set_hook(Box::new(|info| {
-        console_error_panic_hook::hook(info);
-        show_panic(&info.to_string());
+        let message = info.to_string();
+        web_sys::console::error_1(&message.as_str().into());
+        show_panic(&message);
     }));
     leptos::mount::mount_to_body(app::App);
 }

@@ -48,20 +48,32 @@ pub struct EnvironmentUpdate<'a> {
     pub spark_properties: Option<Properties<'a>>,
 }
 
-/// Spark writes property maps as objects; very old logs wrote `[[k, v], …]`.
-#[derive(Deserialize)]
-#[serde(untagged)]
-pub enum Properties<'a> {
-    Map(#[serde(borrow)] Vec<(Cow<'a, str>, Cow<'a, str>)>),
-    Object(#[serde(borrow)] std::collections::BTreeMap<Cow<'a, str>, Cow<'a, str>>),
-}
+/// Spark's property map (`{"key": "value", …}`), as pairs.
+pub struct Properties<'a>(pub Vec<(Cow<'a, str>, Cow<'a, str>)>);
 
 impl<'a> Properties<'a> {
     pub fn into_pairs(self) -> Vec<(Cow<'a, str>, Cow<'a, str>)> {
-        match self {
-            Properties::Map(v) => v,
-            Properties::Object(m) => m.into_iter().collect(),
+        self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Properties<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Properties<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of properties")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Properties<'a>, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = map.next_entry::<Cow<'de, str>, Cow<'de, str>>()? {
+                    out.push((k, v));
+                }
+                Ok(Properties(out))
+            }
         }
+        d.deserialize_map(V(std::marker::PhantomData))
     }
 }
 
@@ -353,11 +365,38 @@ pub struct ExecutorMetricsUpdate<'a> {
     pub updated: Option<MetricsUpdated>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// Spark 3+ writes a list of per-stage metrics, Spark 2.4 one object: told apart by shape
+/// (a hand-written visitor, not `#[serde(untagged)]`, which buffers and retries).
 pub enum MetricsUpdated {
     PerStage(Vec<StageMetrics>),
     Single(Box<ExecutorMetrics>),
+}
+
+impl<'de> Deserialize<'de> for MetricsUpdated {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = MetricsUpdated;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of stage metrics or one object of executor metrics")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<MetricsUpdated, A::Error> {
+                let mut out = Vec::new();
+                while let Some(m) = seq.next_element::<StageMetrics>()? {
+                    out.push(m);
+                }
+                Ok(MetricsUpdated::PerStage(out))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<MetricsUpdated, A::Error> {
+                let m = ExecutorMetrics::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(MetricsUpdated::Single(Box::new(m)))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Deserialize)]
