@@ -119,7 +119,11 @@ fn manifest_figures_come_out_of_summarize_json() {
             }
         }
         let keys: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
-        assert_eq!(keys.len(), 19, "{ctx}: {keys:?}");
+        assert_eq!(keys.len(), 20, "{ctx}: {keys:?}");
+        assert_eq!(
+            v["platform"], "standalone",
+            "{ctx}: local-cluster runs Spark's standalone manager"
+        );
     }
 }
 
@@ -155,6 +159,7 @@ fn summarize_json_keys_are_in_contract_order() {
         "disk_spill_bytes",
         "straggler",
         "warnings",
+        "platform",
     ]
     .iter()
     .map(|k| {

@@ -31,7 +31,7 @@ impl Severity {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
     /// Kebab-case kind: `straggler`, `small-files`, `spill`, `failed-tasks`, `failed-stages`,
-    /// `disk-pressure`, `idle-executors`, `cost`.
+    /// `lost-map-outputs`, `disk-pressure`, `idle-executors`, `cost`.
     pub kind: &'static str,
     /// How much it matters.
     pub severity: Severity,
@@ -78,6 +78,7 @@ pub fn findings(
     small_files(run, totals, &mut out);
     spill(run, totals, &mut out);
     failures(run, totals, &mut out);
+    lost_outputs(run, &mut out);
     disk_pressure(run, &mut out);
     idle(run, totals, &mut out);
     out.push(Finding {
@@ -166,12 +167,20 @@ fn spill(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
     if disk == 0 && mem == 0 {
         return;
     }
+    // Stages by the spill the log does record: disk bytes, or memory bytes when it has none (Spark
+    // 1.x logs can record memory spill with 0 disk bytes).
+    let by_disk = disk > 0;
     let mut per_stage: Vec<(u64, u64)> = Vec::new();
     for t in &run.tasks {
-        if t.disk_spill_bytes > 0 {
+        let b = if by_disk {
+            t.disk_spill_bytes
+        } else {
+            t.memory_spill_bytes
+        };
+        if b > 0 {
             match per_stage.iter_mut().find(|p| p.0 == t.stage_id) {
-                Some(p) => p.1 += t.disk_spill_bytes,
-                None => per_stage.push((t.stage_id, t.disk_spill_bytes)),
+                Some(p) => p.1 += b,
+                None => per_stage.push((t.stage_id, b)),
             }
         }
     }
@@ -181,18 +190,101 @@ fn spill(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
         .take(3)
         .map(|(s, b)| format!("stage {s}: {}", format_bytes(*b as f64)))
         .collect();
+    let where_ = if stages.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", stages.join(", "))
+    };
+    let (title, detail) = if by_disk {
+        (
+            format!("{} spilled to disk", format_bytes(disk as f64)),
+            format!(
+                "{} of deserialized data did not fit in execution memory and was written to disk as {}{where_}.",
+                format_bytes(mem as f64),
+                format_bytes(disk as f64),
+            ),
+        )
+    } else {
+        (
+            format!("{} spilled from memory", format_bytes(mem as f64)),
+            format!(
+                "{} of deserialized data did not fit in execution memory and was spilled{where_}; the log records no disk bytes for it, so its size on disk is not known.",
+                format_bytes(mem as f64),
+            ),
+        )
+    };
     out.push(Finding {
         kind: "spill",
         severity: Severity::Warning,
-        title: format!("{} spilled to disk", format_bytes(disk as f64)),
-        detail: format!(
-            "{} of deserialized data did not fit in execution memory and was written to disk as {}{}.",
-            format_bytes(mem as f64),
-            format_bytes(disk as f64),
-            if stages.is_empty() { String::new() } else { format!(" ({})", stages.join(", ")) }
-        ),
+        title,
+        detail,
         advice: Some("More memory per task (bigger workers, fewer cores per executor) or smaller partitions (more spark.sql.shuffle.partitions, AQE advisory partition size).".into()),
     });
+}
+
+/// Finished map tasks whose output was lost with their executor (`Resubmitted` ends), by executor.
+fn lost_outputs(run: &Run, out: &mut Vec<Finding>) {
+    let mut by_exec: Vec<(&str, u64, Vec<u64>)> = Vec::new();
+    for t in run.tasks.iter().filter(|t| t.output_lost) {
+        let i = match by_exec.iter().position(|e| e.0 == t.executor_id) {
+            Some(i) => i,
+            None => {
+                by_exec.push((t.executor_id.as_str(), 0, Vec::new()));
+                by_exec.len() - 1
+            }
+        };
+        let e = &mut by_exec[i];
+        e.1 += 1;
+        if !e.2.contains(&t.stage_id) {
+            e.2.push(t.stage_id);
+        }
+    }
+    if by_exec.is_empty() {
+        return;
+    }
+    crate::sorting::sort_by(&mut by_exec, |e| crate::sorting::Key::u(u64::MAX - e.1));
+    let total: u64 = by_exec.iter().map(|e| e.1).sum();
+    let execs: Vec<String> = by_exec.iter().map(|e| e.0.to_string()).collect();
+    let title = format!(
+        "{total} map outputs lost with executor{} {}, recomputed",
+        if execs.len() > 1 { "s" } else { "" },
+        join_and(&execs)
+    );
+    let detail = by_exec
+        .iter()
+        .map(|(id, n, stages)| {
+            let reason = run
+                .executors
+                .iter()
+                .find(|e| e.id == *id)
+                .and_then(|e| e.removed_reason.as_deref())
+                .map(|r| format!(", removed: {}", r.lines().next().unwrap_or("")))
+                .unwrap_or_default();
+            let stages: Vec<String> = stages.iter().map(u64::to_string).collect();
+            format!(
+                "executor {id} held the shuffle output of {n} finished task{} (stage {}){reason}",
+                if *n == 1 { "" } else { "s" },
+                stages.join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    out.push(Finding {
+        kind: "lost-map-outputs",
+        severity: Severity::Warning,
+        title,
+        detail: format!("{detail}. Spark counted each as a failed task end (Resubmitted) and re-ran it in a new stage attempt."),
+        advice: Some("Find out why the executor was lost (its container log; an out-of-memory kill by YARN or Kubernetes calls for more spark.executor.memoryOverhead). An external shuffle service or shuffle-block decommissioning (spark.decommission.enabled, spark.storage.decommission.shuffleBlocks.enabled) keeps shuffle files when an executor goes.".into()),
+    });
+}
+
+/// "a", "a and b", "a, b and c".
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
 }
 
 fn failures(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
@@ -206,6 +298,13 @@ fn failures(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
                 Some(x) => x.1 += 1,
                 None => reasons.push((key, 1)),
             }
+        }
+        let lost = run.tasks.iter().filter(|t| t.output_lost).count() as u64;
+        if lost > 0 {
+            reasons.push((
+                "Resubmitted (map output lost with its executor)".into(),
+                lost,
+            ));
         }
         crate::sorting::sort_by(&mut reasons, |r| crate::sorting::Key::u(u64::MAX - r.1));
         let detail = if reasons.is_empty() {

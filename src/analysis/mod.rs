@@ -2,6 +2,7 @@
 //! `model::Run`; the same code serves the CLI and the page.
 
 pub mod findings;
+pub mod platform;
 pub mod profiles;
 mod series_straggler;
 pub mod straggler;
@@ -21,6 +22,8 @@ pub struct Analysis {
     pub cost: summary::Cost,
     /// Findings, most severe first.
     pub findings: Vec<findings::Finding>,
+    /// Where the run ran, if the run tells.
+    pub platform: Option<platform::Platform>,
 }
 
 /// Analyses a run at a price per DPU-hour.
@@ -34,5 +37,6 @@ pub fn analyse(run: &Run, price_per_dpu_hour: f64) -> Analysis {
         straggler,
         cost,
         findings,
+        platform: platform::detect(run),
     }
 }

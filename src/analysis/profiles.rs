@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use super::timeline::{period_count, spread, task_span};
-use crate::model::{metrics, MemorySource, Run, Series, SeriesKind, StageStatus};
+use crate::model::{
+    executor_order_key, metrics, MemorySource, Run, Series, SeriesKind, StageStatus,
+};
 
 /// One of the four views.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -573,7 +575,7 @@ fn execution(run: &Run, period_s: f64) -> Profile {
             .or_insert_with(|| bins_of(run, period_s));
         spread(bins, period_s, a, b, b - a);
     }
-    for (id, bins) in per {
+    for (id, bins) in in_executor_order(per) {
         lines.push(line(
             &format!("running/{id}"),
             &format!("executor {id} running tasks"),
@@ -594,6 +596,13 @@ fn execution(run: &Run, period_s: f64) -> Profile {
             cap.map(|c| format!(", at most spark.dynamicAllocation.maxExecutors = {c}")).unwrap_or_default()
         ),
     }
+}
+
+/// Per-executor entries in display order (driver, 1, 2, …, 10), not text order.
+fn in_executor_order<T>(per: BTreeMap<&str, T>) -> Vec<(&str, T)> {
+    let mut v: Vec<(&str, T)> = per.into_iter().collect();
+    crate::sorting::sort_by(&mut v, |(id, _)| executor_order_key(id));
+    v
 }
 
 /// Keeps the maximum within each period so short peaks of a step line stay visible.
@@ -619,13 +628,7 @@ fn decimate_steps(points: Vec<(f64, f64)>, period_s: f64) -> Vec<(f64, f64)> {
 fn memory(run: &Run, period_s: f64) -> Profile {
     let mut lines = Vec::new();
     let mut ids: Vec<&str> = run.executors.iter().map(|e| e.id.as_str()).collect();
-    // Executors by number, then the driver.
-    crate::sorting::sort_by(&mut ids, |id| {
-        crate::sorting::Key(
-            f64::from(u8::from(*id == "driver")),
-            id.parse::<u64>().unwrap_or(u64::MAX),
-        )
-    });
+    crate::sorting::sort_by(&mut ids, |id| executor_order_key(id));
     for id in &ids {
         if let Some(s) = run.series(&metrics::heap_used(id)) {
             let label = if *id == "driver" {
@@ -681,7 +684,7 @@ fn memory(run: &Run, period_s: f64) -> Profile {
             *bin += t.peak_execution_memory_bytes as f64;
         }
     }
-    for (id, bins) in per {
+    for (id, bins) in in_executor_order(per) {
         let pts = step_points(bins.iter().copied(), period_s);
         lines.push(line(
             &metrics::heap_used(id),

@@ -101,12 +101,10 @@ pub fn totals(run: &Run) -> Totals {
     let (mut failed, mut killed) = (0, 0);
     let (mut inp, mut out, mut sw, mut sr, mut ms, mut ds) = (0, 0, 0, 0, 0, 0);
     for task in ended {
-        n += 1;
-        match task.status {
-            TaskStatus::Failed => failed += 1,
-            TaskStatus::Killed => killed += 1,
-            _ => {}
-        }
+        // Counted as the History Server counts task-end events (AppStatusListener.onTaskEnd).
+        n += task.end_events();
+        failed += task.failed_end_events();
+        killed += u64::from(task.status == TaskStatus::Killed);
         inp += task.input_bytes;
         out += task.output_bytes;
         sw += task.shuffle_write_bytes;
@@ -267,6 +265,9 @@ pub struct SummaryRecord {
     pub straggler: Option<StragglerRecord>,
     /// Warnings.
     pub warnings: Vec<String>,
+    /// Where the run ran (`glue`, `emr`, `databricks`, `dataproc`, `kubernetes`, `yarn`,
+    /// `standalone`, `local`), or null; see `analysis::platform`.
+    pub platform: Option<String>,
 }
 
 /// The summarize record of a run read from `source` as `format`.
@@ -301,6 +302,7 @@ pub fn record(
         disk_spill_bytes: t.disk_spill_bytes,
         straggler: straggler.map(StragglerRecord::from),
         warnings: run.warnings.clone(),
+        platform: super::platform::detect(run).map(|p| p.kind.as_str().to_string()),
     }
 }
 
@@ -352,8 +354,8 @@ pub fn executor_totals(run: &Run) -> Vec<ExecutorTotals> {
             continue;
         };
         let e = &mut out[i];
-        e.tasks += 1;
-        e.failed_tasks += u64::from(t.status == TaskStatus::Failed);
+        e.tasks += t.end_events();
+        e.failed_tasks += t.failed_end_events();
         e.duration_ms += ms(t.duration_s());
         e.gc_ms += ms(t.gc_time_s);
         e.input_bytes += t.input_bytes;
@@ -417,7 +419,7 @@ pub fn stage_totals(run: &Run) -> Vec<StageTotals> {
             continue;
         };
         let s = &mut out[i];
-        s.tasks += 1;
+        s.tasks += t.end_events();
         s.run_time_ms += ms(t.run_time_s);
         s.cpu_time_ns += (t.cpu_time_s * 1e9).round().max(0.0) as u64;
         s.gc_ms += ms(t.gc_time_s);

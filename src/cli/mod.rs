@@ -9,7 +9,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::analysis;
-use crate::ingest::{fs::load_path, run_file};
+use crate::ingest::fs::{load_path, load_path_all};
+use crate::ingest::run_file;
 use crate::model::glue::DEFAULT_PRICE_PER_DPU_HOUR;
 
 /// Profiling for Apache Spark and AWS Glue job runs.
@@ -24,7 +25,8 @@ struct Cli {
 enum Command {
     /// Summarize runs: totals, status, straggler, warnings.
     Summarize {
-        /// Spark event logs (plain, compressed, rolling directories), CloudWatch exports or run files.
+        /// Spark event logs (plain, compressed, rolling or Databricks directories, ZIP archives of
+        /// them: `ARCHIVE!/ENTRY` names one run of an archive), CloudWatch exports or run files.
         #[arg(required = true, value_name = "FILE_OR_DIR")]
         inputs: Vec<PathBuf>,
         /// One JSON object per input instead of a table.
@@ -143,19 +145,24 @@ fn summarize(inputs: &[PathBuf], json: bool, price: f64) -> i32 {
     let mut out = stdout.lock();
     for input in inputs {
         let source = input.display().to_string();
-        match load_path(input) {
-            Ok(loaded) => {
-                let a = analysis::analyse(&loaded.run, price);
-                let rec = analysis::summary::record(
-                    &source,
-                    loaded.format,
-                    &loaded.run,
-                    a.straggler.as_ref(),
-                );
-                if json {
-                    let _ = writeln!(out, "{}", serde_json::to_string(&rec).unwrap_or_default());
-                } else {
-                    rows.push((rec, a));
+        match load_path_all(input) {
+            Ok(all) => {
+                // An archive gives a row per run, its source `ARCHIVE!/ENTRY`.
+                for loaded in all {
+                    let source = loaded.entry.clone().unwrap_or_else(|| source.clone());
+                    let a = analysis::analyse(&loaded.run, price);
+                    let rec = analysis::summary::record(
+                        &source,
+                        loaded.format,
+                        &loaded.run,
+                        a.straggler.as_ref(),
+                    );
+                    if json {
+                        let _ =
+                            writeln!(out, "{}", serde_json::to_string(&rec).unwrap_or_default());
+                    } else {
+                        rows.push((rec, a));
+                    }
                 }
             }
             Err(e) => {

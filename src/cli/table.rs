@@ -94,6 +94,9 @@ pub fn render(rows: &[(SummaryRecord, Analysis)]) -> String {
     for (r, a) in rows {
         out.push('\n');
         out.push_str(&format!("{}\n", r.source));
+        if let Some(p) = &a.platform {
+            out.push_str(&format!("  platform: {} ({})\n", p.label(), p.evidence));
+        }
         if let Some(s) = &a.straggler {
             out.push_str(&format!(
                 "  straggler: {}\n  try: {}\n",

@@ -1,5 +1,6 @@
 //! Ingest: bytes in (any supported format, plain or compressed, in chunks) → `model::Run` out.
 
+pub mod archive;
 pub mod cloudwatch;
 pub mod decompress;
 pub mod event_log;
@@ -9,4 +10,4 @@ pub mod inputs;
 pub mod pipeline;
 pub mod run_file;
 
-pub use pipeline::{ingest_bytes, Ingestor, Loaded};
+pub use pipeline::{ingest_bytes, Ingestor, Loaded, RunSinks};

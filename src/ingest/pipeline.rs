@@ -4,6 +4,8 @@
 //! Nothing here blocks or touches the file system: callers push chunks as they arrive (from a
 //! file read loop, a `ReadableStream`, a fetch body) and may stop at any time.
 
+use super::archive::zip;
+use super::archive::{ArchiveReader, FileSink};
 use super::decompress::{self, Codec, DecodeError, Decoder};
 use super::event_log::EventLogParser;
 use super::{cloudwatch, run_file};
@@ -28,6 +30,22 @@ pub struct Loaded {
     pub bytes_in: u64,
     /// Bytes after decompression.
     pub bytes_out: u64,
+    /// The archive entry the run came from (`ARCHIVE!/ENTRY`), for runs read from an archive.
+    pub entry: Option<String>,
+}
+
+impl Loaded {
+    /// A run computed in place (the simulator): no bytes were read.
+    pub fn computed(run: Run) -> Loaded {
+        Loaded {
+            format: run.meta.source_format,
+            run,
+            codec: Codec::None,
+            bytes_in: 0,
+            bytes_out: 0,
+            entry: None,
+        }
+    }
 }
 
 /// Decompresses one file; detects the codec from its first bytes.
@@ -143,7 +161,7 @@ enum Content {
 
 /// Receives decompressed bytes of one or more files of one run and builds the run.
 pub struct ContentSink {
-    input: String,
+    pub(crate) input: String,
     file: String,
     content: Content,
     parser: Option<EventLogParser>,
@@ -152,7 +170,7 @@ pub struct ContentSink {
     bytes_out: u64,
     files: usize,
     empty_files: Vec<String>,
-    warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 fn starts_like_event_log(b: &[u8]) -> bool {
@@ -421,80 +439,358 @@ fn json_shape(v: &serde_json::Value) -> String {
     }
 }
 
-/// The whole pipeline for one run in one thread: push file bytes, get a run.
-pub struct Ingestor {
-    decoder: Option<FileDecoder>,
-    sink: ContentSink,
-    bytes_in: u64,
+/// Decoded files routed to one [`ContentSink`] per run: one run for a log, a rolling folder or a
+/// CloudWatch export; one per run found in an archive. Used by the page's [`Ingestor`] directly
+/// and by the CLI's reader thread through messages.
+pub struct RunSinks {
+    input: String,
+    /// Notes about the whole input, given to every run.
+    notes: Vec<String>,
+    /// Per run: its archive entry (`ARCHIVE!/ENTRY`, none outside archives) and its sink.
+    runs: Vec<(Option<String>, ContentSink)>,
     first_codec: Option<Codec>,
-    /// The current file's stream failed: ignore the rest of it.
-    skip_rest: bool,
+    /// The input is an archive (its runs come from `FileSink::run`).
+    archive: bool,
+    /// The archive could not be read past some point, or at all.
+    archive_error: Option<Error>,
+}
+
+impl RunSinks {
+    /// Sinks for the input named `input`.
+    pub fn new(input: &str) -> RunSinks {
+        RunSinks {
+            input: input.to_string(),
+            notes: Vec::new(),
+            runs: Vec::new(),
+            first_codec: None,
+            archive: false,
+            archive_error: None,
+        }
+    }
+
+    fn sink(&mut self, run: usize) -> &mut ContentSink {
+        while self.runs.len() <= run {
+            let sink = ContentSink::new(&self.input);
+            self.runs.push((None, sink));
+        }
+        &mut self.runs[run].1
+    }
+
+    /// Marks the input as an archive: its runs are named by the archive reader.
+    pub fn set_archive(&mut self) {
+        self.archive = true;
+    }
+
+    /// The archive failed: an error for the input if no run was read, else a warning.
+    pub fn archive_failed(&mut self, e: crate::ingest::archive::zip::ZipError) {
+        use crate::ingest::archive::zip::ZipError;
+        let kind = match &e {
+            ZipError::Truncated(_) | ZipError::Corrupt(_) => ErrorKind::Corrupt,
+            ZipError::Unsupported(_) => ErrorKind::UnsupportedFormat,
+        };
+        self.archive_error = Some(Error::new(&self.input, kind, format!("{e}")));
+    }
+
+    /// A note about the whole input (a warning on every run).
+    pub fn warn(&mut self, message: String) {
+        self.notes.push(message);
+    }
+
+    /// The first error of the first run, if its content was rejected (single runs stop there).
+    pub fn error(&self) -> Option<&Error> {
+        if self.archive {
+            return None;
+        }
+        self.runs.first().and_then(|r| r.1.error())
+    }
+
+    /// Decompressed bytes so far, over all runs.
+    pub fn bytes_out(&self) -> u64 {
+        self.runs.iter().map(|r| r.1.bytes_out()).sum()
+    }
+
+    /// Builds every run. An archive's runs that cannot be read are warned about on the others;
+    /// if none can, the first error is returned.
+    pub fn finish(self, bytes_in: u64) -> Result<Vec<Loaded>> {
+        let codec = self.first_codec.unwrap_or(Codec::None);
+        if !self.archive {
+            let mut runs = self.runs;
+            let sink = match runs.is_empty() {
+                true => ContentSink::new(&self.input),
+                false => runs.swap_remove(0).1,
+            };
+            let mut sink = sink;
+            for n in self.notes.into_iter().rev() {
+                sink.warnings.insert(0, n);
+            }
+            let bytes_out = sink.bytes_out();
+            let (run, format) = sink.finish()?;
+            return Ok(vec![Loaded {
+                run,
+                format,
+                codec,
+                bytes_in,
+                bytes_out,
+                entry: None,
+            }]);
+        }
+        let mut loaded = Vec::new();
+        let mut failed: Vec<Error> = Vec::new();
+        for (entry, sink) in self.runs {
+            let bytes_out = sink.bytes_out();
+            match sink.finish() {
+                Ok((run, format)) => loaded.push(Loaded {
+                    run,
+                    format,
+                    codec,
+                    bytes_in,
+                    bytes_out,
+                    entry,
+                }),
+                Err(e) => failed.push(e),
+            }
+        }
+        if loaded.is_empty() {
+            return Err(match (self.archive_error, failed.into_iter().next()) {
+                (Some(e), _) => e,
+                (None, Some(e)) => e,
+                (None, None) => Error::new(
+                    &self.input,
+                    ErrorKind::Empty,
+                    "the archive holds no Spark event log",
+                ),
+            });
+        }
+        let mut shared = self.notes;
+        if let Some(e) = self.archive_error {
+            shared.push(format!("{e}; loaded what came before"));
+        }
+        for e in &failed {
+            shared.push(format!("{e}; skipped"));
+        }
+        for l in &mut loaded {
+            let mut w = shared.clone();
+            w.append(&mut l.run.warnings);
+            l.run.warnings = w;
+        }
+        Ok(loaded)
+    }
+}
+
+impl crate::ingest::archive::FileSink for RunSinks {
+    fn run(&mut self, run: usize, entry: &str) {
+        self.sink(run);
+        let s = &mut self.runs[run];
+        s.0 = Some(entry.to_string());
+        s.1.input = entry.to_string();
+    }
+
+    fn begin(&mut self, run: usize, file: &str) {
+        self.sink(run).begin_file(file);
+    }
+
+    fn data(&mut self, run: usize, bytes: &[u8]) {
+        self.sink(run).push(bytes);
+    }
+
+    fn end(
+        &mut self,
+        run: usize,
+        file: &str,
+        codec: Codec,
+        _bytes_in: u64,
+        result: std::result::Result<(), DecodeError>,
+    ) {
+        self.first_codec.get_or_insert(codec);
+        let sink = self.sink(run);
+        if let Err(e) = result {
+            // Errors are kept in the sink and surface from `finish`.
+            let _ = handle_decode_error(sink, file, codec, e);
+        }
+        sink.end_file();
+    }
+
+    fn note(&mut self, run: usize, message: String) {
+        self.sink(run).warn(message);
+    }
+}
+
+/// How the current file is being read.
+enum FileState {
+    /// No file started.
+    Idle,
+    /// The first bytes, until the kind of file is known.
+    Sniff { name: String, head: Vec<u8> },
+    /// A (possibly compressed) file of the run.
+    Plain {
+        decoder: FileDecoder,
+        /// Its stream failed: ignore the rest of it.
+        skip_rest: bool,
+    },
+    /// A ZIP archive of runs.
+    Archive(Box<ArchiveReader>),
+}
+
+/// The whole pipeline in one thread: push file bytes, get the runs.
+pub struct Ingestor {
+    input: String,
+    state: FileState,
+    sinks: RunSinks,
+    bytes_in: u64,
+    files: usize,
+    /// Only this entry of an archive (`ARCHIVE!/ENTRY`).
+    only_entry: Option<String>,
 }
 
 impl Ingestor {
     /// An ingestor for the input `input` (its name is used in messages).
     pub fn new(input: &str) -> Ingestor {
         Ingestor {
-            decoder: None,
-            sink: ContentSink::new(input),
+            input: input.to_string(),
+            state: FileState::Idle,
+            sinks: RunSinks::new(input),
             bytes_in: 0,
-            first_codec: None,
-            skip_rest: false,
+            files: 0,
+            only_entry: None,
         }
+    }
+
+    /// Reads only the run of this archive entry (the `ENTRY` of `ARCHIVE!/ENTRY`).
+    pub fn only_entry(mut self, entry: Option<&str>) -> Ingestor {
+        self.only_entry = entry.map(str::to_string);
+        self
     }
 
     /// Starts a file of the input (a single file, or one file of a rolling log / export).
     pub fn begin_file(&mut self, name: &str) {
         self.end_file();
-        self.decoder = Some(FileDecoder::new(name));
-        self.skip_rest = false;
-        self.sink.begin_file(name);
+        self.files += 1;
+        self.state = FileState::Sniff {
+            name: name.to_string(),
+            head: Vec::new(),
+        };
     }
 
     /// Feeds bytes of the current file. Stops with the first unrecoverable error.
     pub fn push(&mut self, bytes: &[u8]) -> Result<()> {
-        if let Some(e) = self.sink.error() {
+        if let Some(e) = self.sinks.error() {
             return Err(e.clone());
         }
-        if self.decoder.is_none() {
-            let input = self.sink.input.clone();
+        if matches!(self.state, FileState::Idle) {
+            let input = self.input.clone();
             self.begin_file(&input);
         }
         self.bytes_in += bytes.len() as u64;
-        if self.skip_rest {
-            return Ok(());
+        if let FileState::Sniff { head, .. } = &mut self.state {
+            if head.len() + bytes.len() < MAGIC_BYTES {
+                head.extend_from_slice(bytes);
+                return Ok(());
+            }
+            let mut all = std::mem::take(head);
+            all.extend_from_slice(bytes);
+            self.decide()?;
+            return self.feed(&all);
         }
-        let Some(dec) = self.decoder.as_mut() else {
+        self.feed(bytes)
+    }
+
+    /// Leaves the sniffing state: an archive or a plain (compressed) file.
+    fn decide(&mut self) -> Result<()> {
+        let FileState::Sniff { name, head } = std::mem::replace(&mut self.state, FileState::Idle)
+        else {
             return Ok(());
         };
-        let sink = &mut self.sink;
-        let r = dec.push(bytes, &mut |out| sink.push(out));
-        if let Err(e) = r {
-            self.skip_rest = true;
-            let (name, codec) = (dec.name().to_string(), dec.codec());
-            handle_decode_error(&mut self.sink, &name, codec, e)?;
+        if zip::is_zip(&head) {
+            if self.files > 1 || self.sinks.bytes_out() > 0 {
+                return Err(Error::new(
+                    &name,
+                    ErrorKind::UnsupportedFormat,
+                    "a ZIP archive must be opened on its own, not together with other files",
+                ));
+            }
+            self.sinks.set_archive();
+            self.state = FileState::Archive(Box::new(ArchiveReader::new(
+                &name,
+                self.only_entry.as_deref(),
+            )));
+        } else {
+            self.sinks.begin(0, &name);
+            self.state = FileState::Plain {
+                decoder: FileDecoder::new(&name),
+                skip_rest: false,
+            };
         }
-        if let Some(e) = self.sink.error() {
+        Ok(())
+    }
+
+    fn feed(&mut self, bytes: &[u8]) -> Result<()> {
+        let sinks = &mut self.sinks;
+        match &mut self.state {
+            FileState::Plain { decoder, skip_rest } => {
+                if *skip_rest {
+                    return Ok(());
+                }
+                let r = decoder.push(bytes, &mut |out| sinks.data(0, out));
+                if let Err(e) = r {
+                    *skip_rest = true;
+                    let (name, codec) = (decoder.name().to_string(), decoder.codec());
+                    handle_decode_error(sinks.sink(0), &name, codec, e)?;
+                }
+            }
+            FileState::Archive(reader) => {
+                if let Err(e) = reader.push(bytes, sinks) {
+                    // Fatal for the input only if nothing was read; `finish` decides.
+                    if reader.runs() == 0 {
+                        sinks.archive_failed(e);
+                        return Err(self.archive_error());
+                    }
+                }
+            }
+            FileState::Idle | FileState::Sniff { .. } => {}
+        }
+        if let Some(e) = self.sinks.error() {
             return Err(e.clone());
         }
         Ok(())
     }
 
+    fn archive_error(&self) -> Error {
+        self.sinks
+            .archive_error
+            .clone()
+            .unwrap_or_else(|| Error::new(&self.input, ErrorKind::Corrupt, "unreadable archive"))
+    }
+
     /// Ends the current file.
     pub fn end_file(&mut self) {
-        if let Some(mut dec) = self.decoder.take() {
-            self.first_codec.get_or_insert(dec.codec());
-            let sink = &mut self.sink;
-            let r = if self.skip_rest {
-                Ok(())
-            } else {
-                dec.finish(&mut |out| sink.push(out))
-            };
-            if let Err(e) = r {
-                // Errors are kept in the sink and surface from `finish`.
-                let _ = handle_decode_error(&mut self.sink, dec.name(), dec.codec(), e);
+        // A file shorter than the magic bytes is decided at its end.
+        if matches!(self.state, FileState::Sniff { .. }) && self.decide().is_err() {
+            return;
+        }
+        match std::mem::replace(&mut self.state, FileState::Idle) {
+            FileState::Plain {
+                mut decoder,
+                skip_rest,
+            } => {
+                let sinks = &mut self.sinks;
+                let r = if skip_rest {
+                    Ok(())
+                } else {
+                    decoder.finish(&mut |out| sinks.data(0, out))
+                };
+                let (name, codec, n) = (
+                    decoder.name().to_string(),
+                    decoder.codec(),
+                    decoder.bytes_in(),
+                );
+                sinks.end(0, &name, codec, n, r);
             }
-            self.sink.end_file();
+            FileState::Archive(reader) => {
+                if let Err(e) = reader.finish(&mut self.sinks) {
+                    self.sinks.archive_failed(e);
+                }
+            }
+            FileState::Idle | FileState::Sniff { .. } => {}
         }
     }
 
@@ -505,26 +801,38 @@ impl Ingestor {
 
     /// Adds a warning about the input (e.g. what its file names say).
     pub fn warn(&mut self, message: String) {
-        self.sink.warn(message);
+        self.sinks.warn(message);
     }
 
     /// Decompressed bytes so far.
     pub fn bytes_out(&self) -> u64 {
-        self.sink.bytes_out()
+        self.sinks.bytes_out()
     }
 
-    /// Builds the run.
-    pub fn finish(mut self) -> Result<Loaded> {
+    /// Builds every run of the input (several only for an archive of several logs).
+    pub fn finish_all(mut self) -> Result<Vec<Loaded>> {
         self.end_file();
-        let bytes_out = self.sink.bytes_out();
-        let (run, format) = self.sink.finish()?;
-        Ok(Loaded {
-            run,
-            format,
-            codec: self.first_codec.unwrap_or(Codec::None),
-            bytes_in: self.bytes_in,
-            bytes_out,
-        })
+        let bytes_in = self.bytes_in;
+        self.sinks.finish(bytes_in)
+    }
+
+    /// Builds the run; an archive must hold exactly one (else the error lists its entries).
+    pub fn finish(self) -> Result<Loaded> {
+        let input = self.input.clone();
+        let mut all = self.finish_all()?;
+        if all.len() == 1 {
+            return Ok(all.remove(0));
+        }
+        let entries: Vec<String> = all.iter().filter_map(|l| l.entry.clone()).collect();
+        Err(Error::new(
+            &input,
+            ErrorKind::UnsupportedFormat,
+            format!(
+                "the archive holds {} runs ({}): pick one as ARCHIVE!/ENTRY",
+                all.len(),
+                entries.join(", ")
+            ),
+        ))
     }
 }
 
@@ -543,6 +851,16 @@ pub fn handle_decode_error(
                 codec.name()
             ));
             Ok(())
+        }
+        DecodeError::Unsupported(detail) => {
+            let err = Error::new(file, ErrorKind::UnsupportedFormat, detail);
+            if sink.bytes_out() == 0 {
+                sink.error = Some(err.clone());
+                Err(err)
+            } else {
+                sink.warn(format!("{err}; loaded what came before"));
+                Ok(())
+            }
         }
         DecodeError::Corrupt(detail) => {
             if sink.bytes_out() == 0 {

@@ -40,7 +40,7 @@ pub fn from_slice(name: &str, bytes: &[u8]) -> Result<Run> {
 
 /// Reads a run file straight into the model (no intermediate JSON tree); checks consistency.
 pub fn from_slice_typed(name: &str, bytes: &[u8]) -> Result<Run> {
-    let run: Run = serde_json::from_slice(bytes).map_err(|e| {
+    let mut run: Run = serde_json::from_slice(bytes).map_err(|e| {
         Error::new(
             name,
             ErrorKind::InvalidContent,
@@ -48,6 +48,8 @@ pub fn from_slice_typed(name: &str, bytes: &[u8]) -> Result<Run> {
         )
     })?;
     validate(name, &run)?;
+    // Files written before executors were kept in display order.
+    run.sort_executors();
     Ok(run)
 }
 

@@ -35,3 +35,15 @@ pub struct Executor {
     #[serde(default)]
     pub peak_metrics: BTreeMap<String, u64>,
 }
+
+/// Display order of executor ids: `driver` first, then numeric ids by number (so 10 comes after
+/// 9), then other ids (`ALL`, names) in their given order.
+pub fn order_key(id: &str) -> crate::sorting::Key {
+    if id == "driver" {
+        crate::sorting::Key(0.0, 0)
+    } else if let Ok(n) = id.parse::<u64>() {
+        crate::sorting::Key(1.0, n)
+    } else {
+        crate::sorting::Key(2.0, 0)
+    }
+}

@@ -49,6 +49,9 @@ pub struct RunMeta {
     /// Spark application id (`app-…`, `application_…`, `local-…`).
     #[serde(default)]
     pub app_id: Option<String>,
+    /// Spark application attempt (`App Attempt ID`: YARN and Kubernetes cluster mode), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt_id: Option<String>,
     /// Spark application name.
     #[serde(default)]
     pub app_name: Option<String>,
@@ -187,14 +190,26 @@ impl Run {
         self.series.iter().find(|s| s.metric == metric)
     }
 
-    /// A display name: label, else app name, else job name, else app id.
+    /// A display name: label, else app name, else job name, else app id; with the attempt when
+    /// the application had several.
     pub fn display_name(&self) -> String {
         let m = &self.meta;
-        m.label
+        let name = m
+            .label
             .clone()
             .or_else(|| m.app_name.clone())
             .or_else(|| m.job_name.clone())
             .or_else(|| m.app_id.clone())
-            .unwrap_or_else(|| "run".to_string())
+            .unwrap_or_else(|| "run".to_string());
+        match &m.attempt_id {
+            Some(a) if m.label.is_none() => format!("{name} (attempt {a})"),
+            _ => name,
+        }
+    }
+
+    /// Puts the executors in display order: the driver, then executor ids by number (1, 2, …,
+    /// 10), then any other ids in their present order.
+    pub fn sort_executors(&mut self) {
+        crate::sorting::sort_by(&mut self.executors, |e| super::executor::order_key(&e.id));
     }
 }

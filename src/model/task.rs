@@ -34,6 +34,10 @@ pub struct Task {
     /// A speculative copy.
     #[serde(default, skip_serializing_if = "is_false")]
     pub speculative: bool,
+    /// A successful map task whose output was later lost with its executor (Spark then logs a
+    /// second end with reason `Resubmitted` and re-runs the partition in a new stage attempt).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub output_lost: bool,
     /// Bytes read from the input source.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub input_bytes: u64,
@@ -101,7 +105,8 @@ pub enum TaskStatus {
     Success,
     /// Any failure reason other than a kill.
     Failed,
-    /// `TaskKilled` (e.g. a losing speculative copy).
+    /// `TaskKilled` (e.g. a losing speculative copy) or `TaskCommitDenied` (another attempt
+    /// committed first): the History Server counts both as killed.
     Killed,
     /// Started, no end seen.
     #[default]
@@ -122,6 +127,18 @@ impl Task {
     /// True once an end event was seen.
     pub fn ended(&self) -> bool {
         self.status != TaskStatus::Running
+    }
+
+    /// Task-end events of this attempt, as Spark's History Server counts them: its end, plus the
+    /// `Resubmitted` end of a lost map output.
+    pub fn end_events(&self) -> u64 {
+        u64::from(self.ended()) + u64::from(self.output_lost)
+    }
+
+    /// Of those, the ones the History Server counts as failed: every reason but `Success`,
+    /// `TaskKilled` and `TaskCommitDenied` (so `Resubmitted` is a failure).
+    pub fn failed_end_events(&self) -> u64 {
+        u64::from(self.status == TaskStatus::Failed) + u64::from(self.output_lost)
     }
 }
 

@@ -276,6 +276,7 @@ pub fn build_run(s: &Scenario, sim: &Sim) -> Run {
             status,
             failure_reason: reason,
             speculative: false,
+            output_lost: false,
             input_bytes: scale(d.input_bytes),
             input_records: (scale(d.input_bytes) as f64 * expansion(spec) / rec) as u64,
             output_bytes: if committed { d.output_bytes } else { 0 },

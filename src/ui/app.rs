@@ -105,11 +105,8 @@ pub fn App() -> impl IntoView {
                         side,
                         format!("preset {name} (simulated from the AWS Glue article)"),
                         crate::ingest::Loaded {
-                            run,
                             format: crate::model::SourceFormat::Simulator,
-                            codec: crate::ingest::decompress::Codec::None,
-                            bytes_in: 0,
-                            bytes_out: 0,
+                            ..crate::ingest::Loaded::computed(run)
                         },
                     )),
                     Err(e) => dash.slots[side.index()].set(Slot::Failed(e)),

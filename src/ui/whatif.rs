@@ -11,7 +11,6 @@ use super::dom::{self, now_ms, yield_now};
 use super::loader;
 use super::state::{Dash, Side, Slot};
 use crate::analysis::summary;
-use crate::ingest::decompress::Codec;
 use crate::ingest::Loaded;
 use crate::model::units::{format_bytes, format_duration};
 use crate::model::{Run, SourceFormat};
@@ -97,11 +96,8 @@ struct Base {
 
 fn loaded_of(run: Run) -> Loaded {
     Loaded {
-        run,
         format: SourceFormat::Simulator,
-        codec: Codec::None,
-        bytes_in: 0,
-        bytes_out: 0,
+        ..Loaded::computed(run)
     }
 }
 

@@ -273,17 +273,8 @@ fn build(reader: &Reader, merged: Vec<(String, Vec<Point>)>, mut warnings: Vec<S
             ..Executor::default()
         });
     }
-    // By first report; the driver first among equals, then by executor number.
-    crate::sorting::sort_by(&mut run.executors, |e| {
-        let id =
-            e.id.parse::<u64>()
-                .unwrap_or(u64::MAX >> 1)
-                .min(u64::MAX >> 1);
-        crate::sorting::Key(
-            e.added_s.unwrap_or(0.0),
-            (u64::from(!e.is_driver) << 63) | id,
-        )
-    });
+    // The driver, then executors by number (as everywhere in Runlens).
+    run.sort_executors();
 
     let meta = &mut run.meta;
     meta.start_epoch_ms = Some(t0);

@@ -94,6 +94,8 @@ pub enum DecodeError {
     Truncated(String),
     /// The bytes are not a valid stream of this codec (bad magic, bad checksum, bad block). Message says what and at which compressed byte offset.
     Corrupt(String),
+    /// A valid stream that needs more than Runlens decodes (e.g. a zstd window above 128 MiB). Message says what and what to do.
+    Unsupported(String),
 }
 
 impl fmt::Display for DecodeError {
@@ -101,6 +103,7 @@ impl fmt::Display for DecodeError {
         match self {
             DecodeError::Truncated(m) => write!(f, "truncated compressed stream: {m}"),
             DecodeError::Corrupt(m) => write!(f, "corrupt compressed stream: {m}"),
+            DecodeError::Unsupported(m) => write!(f, "unsupported compressed stream: {m}"),
         }
     }
 }

@@ -13,8 +13,12 @@ use ruzstd::decoding::{BlockDecodingStrategy, FrameDecoder};
 pub(crate) const FRAME_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 /// zstd's largest block body.
 const MAX_BLOCK_SIZE: usize = 128 << 10;
-/// ruzstd's own window limit (it enforces it only from the second frame on, so we check first).
-const MAX_WINDOW: u64 = 100 << 20;
+/// Largest window accepted: the reference decoder's default, `ZSTD_WINDOWLOG_LIMIT_DEFAULT` = 27
+/// (128 MiB; Databricks writes frames with this window). Decoding holds one window of output.
+const MAX_WINDOW: u64 = 1 << 27;
+/// ruzstd refuses windows above 100 MiB when it re-initialises a decoder (not on its first
+/// frame): frames with larger windows get a fresh decoder.
+const RUZSTD_REUSE_WINDOW: u64 = 100 << 20;
 
 /// Whether `head` starts with a skippable frame's magic (0x184D2A50..=0x184D2A5F little-endian).
 pub(crate) fn is_skippable_magic(head: &[u8]) -> bool {
@@ -145,13 +149,13 @@ impl Zstd {
     fn start_frame(&mut self, unit: &[u8], offset: u64) -> Result<u64, DecodeError> {
         let h = frame_header(unit, offset)?;
         if h.window > MAX_WINDOW {
-            return Err(corrupt(
-                offset,
-                format!(
-                    "window size {} exceeds the {MAX_WINDOW}-byte limit",
-                    h.window
-                ),
-            ));
+            return Err(DecodeError::Unsupported(format!(
+                "the zstd frame at compressed offset {offset} needs a {} window, more than the 128 MiB (windowLog 27) that the reference zstd decoder accepts by default; decompress it first with `zstd -d --long=31 FILE` (or `zstd -d --memory=2048MB FILE`) and load the result",
+                crate::model::units::format_bytes(h.window as f64)
+            )));
+        }
+        if h.window > RUZSTD_REUSE_WINDOW {
+            self.dec = FrameDecoder::new();
         }
         let mut src = unit;
         self.dec

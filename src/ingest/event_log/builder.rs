@@ -218,11 +218,20 @@ impl RunBuilder {
         }
     }
 
+    /// `DBCEventLoggingListenerMetadata`: Databricks' first line, in place of `LogStart`.
+    pub fn dbc_metadata(&mut self, e: events::DbcMetadata) {
+        self.events += 1;
+        if self.run.meta.spark_version.is_none() {
+            self.run.meta.spark_version = e.spark_version.map(|v| v.into_owned());
+        }
+    }
+
     /// `SparkListenerApplicationStart`.
     pub fn application_start(&mut self, e: events::ApplicationStart) {
         self.events += 1;
         self.run.meta.app_name = e.app_name.map(|s| s.into_owned());
         self.run.meta.app_id = e.app_id.map(|s| s.into_owned());
+        self.run.meta.attempt_id = e.attempt_id.map(|s| s.into_owned());
         self.run.meta.user = e.user.map(|s| s.into_owned());
         if let Some(ts) = e.timestamp.filter(|t| *t > 0) {
             self.app_start_ms = Some(ts);
@@ -468,7 +477,15 @@ impl RunBuilder {
         if i == usize::MAX {
             return;
         }
+        let reason = e.reason.as_ref().and_then(|r| r.reason.as_deref());
         if self.tasks[i].finish_ms.is_some() {
+            let t = &mut self.tasks[i].task;
+            if reason == Some("Resubmitted") && t.status == TaskStatus::Success && !t.output_lost {
+                // Not a second run: the map output of this finished task was lost with its
+                // executor, and the task is counted again, as failed (as the History Server does).
+                t.output_lost = true;
+                return;
+            }
             let msg = format!(
                 "{}: line {}: task {} ended twice; keeping the first end",
                 pos.file, pos.line, e.info.task_id
@@ -477,17 +494,21 @@ impl RunBuilder {
             return;
         }
         let mut neg = 0u64;
-        let reason = e
-            .reason
-            .as_ref()
-            .and_then(|r| r.reason.as_deref())
-            .unwrap_or("Success");
+        // The History Server's classes (AppStatusListener.onTaskEnd): kills and commit denials
+        // are "killed", every other reason but Success is "failed". Spark always writes a reason;
+        // a line without one falls back on the task info's flags.
         let status = match reason {
-            "Success" => TaskStatus::Success,
-            "TaskKilled" => TaskStatus::Killed,
-            _ if e.info.killed => TaskStatus::Killed,
-            _ => TaskStatus::Failed,
+            Some("Success") => TaskStatus::Success,
+            Some("TaskKilled" | "TaskCommitDenied") => TaskStatus::Killed,
+            Some(_) => TaskStatus::Failed,
+            None if e.info.killed => TaskStatus::Killed,
+            None if e.info.failed => TaskStatus::Failed,
+            None => TaskStatus::Success,
         };
+        let reason = reason.unwrap_or(match status {
+            TaskStatus::Killed => "TaskKilled",
+            _ => "failed",
+        });
         let failure = if status == TaskStatus::Success {
             None
         } else {
@@ -671,6 +692,13 @@ impl RunBuilder {
             }
         }
         let run = &mut self.run;
+        // Glue passes its job's name and run id to Spark as properties.
+        if run.meta.job_name.is_none() {
+            run.meta.job_name = run.meta.config.get("spark.glue.JOB_NAME").cloned();
+        }
+        if run.meta.job_run_id.is_none() {
+            run.meta.job_run_id = run.meta.config.get("spark.glue.JOB_RUN_ID").cloned();
+        }
         run.meta.start_epoch_ms = (t0 > 0).then_some(t0);
         run.meta.duration_s = rel(end_ms).max(0.0);
 
@@ -720,6 +748,7 @@ impl RunBuilder {
             st.peak_executor_metrics = peaks_map(&sb.peaks);
             run.stages.push(st);
         }
+        run.sort_executors();
         crate::sorting::sort_by(&mut run.stages, |s| {
             crate::sorting::Key(s.id as f64, u64::from(s.attempt))
         });

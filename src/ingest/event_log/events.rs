@@ -22,12 +22,21 @@ pub struct LogStart<'a> {
     pub spark_version: Option<Cow<'a, str>>,
 }
 
+/// Databricks' first line (its logs have no `SparkListenerLogStart`).
+#[derive(Deserialize)]
+pub struct DbcMetadata<'a> {
+    #[serde(rename = "Spark Version", borrow, default)]
+    pub spark_version: Option<Cow<'a, str>>,
+}
+
 #[derive(Deserialize)]
 pub struct ApplicationStart<'a> {
     #[serde(rename = "App Name", borrow, default)]
     pub app_name: Option<Cow<'a, str>>,
     #[serde(rename = "App ID", borrow, default)]
     pub app_id: Option<Cow<'a, str>>,
+    #[serde(rename = "App Attempt ID", borrow, default)]
+    pub attempt_id: Option<Cow<'a, str>>,
     #[serde(rename = "Timestamp", default)]
     pub timestamp: Option<i64>,
     #[serde(rename = "User", borrow, default)]
@@ -477,7 +486,16 @@ fn metric_slot(name: &str) -> Option<usize> {
     })
 }
 
-/// Executor metric values by slot of [`EXECUTOR_METRIC_NAMES`]; `None` where the event lacks one.
+/// Slots where 0 (or a negative value) cannot be a measurement: a live JVM always has heap and
+/// non-heap memory, and the process-tree gauges read 0 when process-tree metrics are off. Spark
+/// writes 0 (and -1 for a `Resubmitted` end) into task-end executor metrics when no poll happened
+/// during the task, so these values are missing samples, not readings.
+fn zero_is_missing(slot: usize) -> bool {
+    matches!(slot, 0 | 1 | 10..=15)
+}
+
+/// Executor metric values by slot of [`EXECUTOR_METRIC_NAMES`]; `None` where the event lacks one
+/// (or where its value is a placeholder, see `zero_is_missing`).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct ExecutorMetrics(pub [Option<i64>; 24]);
 
@@ -508,7 +526,10 @@ impl<'de> Deserialize<'de> for ExecutorMetrics {
                         Some(slot) => {
                             let v: Option<f64> = map.next_value()?;
                             // Spark writes integers; tolerate floats and nulls from other writers.
-                            out.0[slot] = v.filter(|v| v.is_finite()).map(|v| v as i64);
+                            out.0[slot] = v
+                                .filter(|v| v.is_finite())
+                                .map(|v| v as i64)
+                                .filter(|v| *v > 0 || (*v == 0 && !zero_is_missing(slot)));
                         }
                         None => {
                             map.next_value::<de::IgnoredAny>()?;

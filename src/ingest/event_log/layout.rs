@@ -3,12 +3,14 @@
 //! Layouts (Spark's `EventLogFileWriters`): a single file `app-…[.codec][.inprogress]`; a rolling
 //! directory `eventlog_v2_<app>/` with `events_<n>_<app>[.codec][.compact]` and
 //! `appstatus_<app>[.inprogress]`; the Spark 1.x directory with `EVENT_LOG_<n>`,
-//! `SPARK_VERSION_<v>`, `COMPRESSION_CODEC_<c>` and `APPLICATION_COMPLETE`.
+//! `SPARK_VERSION_<v>`, `COMPRESSION_CODEC_<c>` and `APPLICATION_COMPLETE`; and Databricks'
+//! cluster-log delivery folder: the live part `eventlog` and rotated parts
+//! `eventlog-YYYY-MM-DD--HH-MM.gz`, oldest first, the live part last.
 
 /// The files to read and what the names say about the log.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DirectoryPlan {
-    /// `rolling` or `v1`.
+    /// `rolling`, `v1` or `databricks`.
     pub layout: &'static str,
     /// Event files in reading order.
     pub files: Vec<String>,
@@ -61,7 +63,41 @@ pub fn plan_directory(names: &[String]) -> Result<DirectoryPlan, String> {
                 .find_map(|n| n.strip_prefix("SPARK_VERSION_").map(str::to_string)),
         });
     }
-    Err("no Spark event-log files in it (expected events_<n>_<app> files of a rolling log, or EVENT_LOG_<n>)".into())
+    let mut rotated: Vec<(&str, &String)> = names
+        .iter()
+        .filter_map(|n| databricks_rotation(n).map(|stamp| (stamp, n)))
+        .collect();
+    let live = names.iter().find(|n| n.as_str() == "eventlog");
+    if !rotated.is_empty() || (live.is_some() && names.len() > 1) {
+        // The stamp is fixed-width (YYYY-MM-DD--HH-MM), so text order is time order.
+        rotated.sort();
+        let mut files: Vec<String> = rotated.iter().map(|r| r.1.clone()).collect();
+        files.extend(live.cloned());
+        return Ok(DirectoryPlan {
+            layout: "databricks",
+            files,
+            in_progress: false,
+            spark_version: None,
+        });
+    }
+    Err("no Spark event-log files in it (expected events_<n>_<app> files of a rolling log, EVENT_LOG_<n>, or Databricks' eventlog and eventlog-<date> parts)".into())
+}
+
+/// The time stamp of a rotated Databricks part, `eventlog-YYYY-MM-DD--HH-MM[.gz]`.
+fn databricks_rotation(name: &str) -> Option<&str> {
+    let stamp = name.strip_prefix("eventlog-")?;
+    let stamp = stamp.strip_suffix(".gz").unwrap_or(stamp);
+    let b = stamp.as_bytes();
+    let shape = b"0000-00-00--00-00";
+    (b.len() == shape.len()
+        && b.iter().zip(shape).all(|(c, s)| {
+            if *s == b'0' {
+                c.is_ascii_digit()
+            } else {
+                c == s
+            }
+        }))
+    .then_some(stamp)
 }
 
 /// True when a single log file's name marks it as still being written.

@@ -157,6 +157,7 @@ impl EventLogParser {
             b"SparkListenerApplicationStart" => parse(line).map(|e| b.application_start(e)),
             b"SparkListenerApplicationEnd" => parse(line).map(|e| b.application_end(e, pos)),
             b"SparkListenerLogStart" => parse(line).map(|e| b.log_start(e)),
+            b"DBCEventLoggingListenerMetadata" => parse(line).map(|e| b.dbc_metadata(e)),
             b"SparkListenerSQLExecutionStart" => parse(line).map(|e| b.sql_start(e)),
             b"SparkListenerSQLExecutionEnd" => parse(line).map(|e| b.sql_end(e)),
             // Other events (block updates, accumulator updates, …) are not needed.
