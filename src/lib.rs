@@ -14,5 +14,7 @@ pub mod sim;
 pub mod sorting;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
+#[cfg(target_arch = "wasm32")]
+pub mod worker;
 
 pub use error::{Error, ErrorKind, Result};

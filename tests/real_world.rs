@@ -611,6 +611,16 @@ fn a_log_from_before_spark_1_3() {
     }
     ran.remove("driver");
     assert_eq!(v["executors"], ran.len(), "executors from the task ends");
+    // Before Spark 1.4 the driver's id was `<driver>`: a local run still has no executors.
+    let rel = "NVIDIA__spark-rapids-tools/spark2-eventlog.zstd";
+    let text = String::from_utf8(log_text(&external(&data).join(rel))).unwrap();
+    let old = text.replace(r#""Executor ID":"driver""#, r#""Executor ID":"<driver>""#);
+    assert_ne!(old, text);
+    let p = dir.join("local-legacy-driver");
+    std::fs::write(&p, old).unwrap();
+    let v = summarize_json(&p);
+    assert_eq!(v["executors"], 0);
+    assert_eq!(v["tasks"], expected_for(&data, rel)["tasks"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -696,5 +706,50 @@ fn zips_runlens_cannot_read_say_why() {
         w.contains("cut-after-one.zip") && w.contains("the archive ends"),
         "{w}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_push_pipeline_reads_archives_in_any_chunking() {
+    // The page's path (Ingestor, as the worker uses it), not the CLI's reader thread.
+    let Some(data) = data_dir() else { return };
+    let att = external(&data).join("NVIDIA__spark-rapids-tools/multiple_attempts");
+    let a1 = std::fs::read(att.join("attempt_1_eventlog.zstd")).unwrap();
+    let a2 = std::fs::read(att.join("attempt_2_eventlog.zstd")).unwrap();
+    let dir = tmp_dir("push-zip");
+    let z = dir.join("attempts.zip");
+    write_zip(
+        &z,
+        ZipKind::Streamed,
+        &[("a1.zstd".into(), a1), ("a2.zstd".into(), a2)],
+    );
+    let bytes = std::fs::read(&z).unwrap();
+    for chunk in [1usize, 7, 4096, bytes.len()] {
+        let mut ing = runlens::ingest::Ingestor::new("attempts.zip");
+        ing.begin_file("attempts.zip");
+        for piece in bytes.chunks(chunk) {
+            ing.push(piece).unwrap();
+        }
+        let runs = ing.finish_all().unwrap();
+        assert_eq!(runs.len(), 2, "chunks of {chunk}");
+        assert_eq!(runs[0].entry.as_deref(), Some("attempts.zip!/a1.zstd"));
+        assert_eq!(runs[1].run.meta.attempt_id.as_deref(), Some("2"));
+        assert!(
+            runs.iter().all(|r| r.run.tasks.len() == 107),
+            "chunks of {chunk}"
+        );
+        // One entry by name.
+        let mut ing = runlens::ingest::Ingestor::new("attempts.zip").only_entry(Some("a2.zstd"));
+        ing.begin_file("attempts.zip");
+        ing.push(&bytes).unwrap();
+        let one = ing.finish().unwrap();
+        assert_eq!(one.run.meta.attempt_id.as_deref(), Some("2"));
+    }
+    // A file shorter than the bytes that tell its kind is still read.
+    let mut ing = runlens::ingest::Ingestor::new("tiny");
+    ing.begin_file("tiny");
+    ing.push(b"{}\n").unwrap();
+    let e = ing.finish().unwrap_err().to_string();
+    assert!(e.contains("tiny"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }

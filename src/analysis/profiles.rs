@@ -631,7 +631,7 @@ fn memory(run: &Run, period_s: f64) -> Profile {
     crate::sorting::sort_by(&mut ids, |id| executor_order_key(id));
     for id in &ids {
         if let Some(s) = run.series(&metrics::heap_used(id)) {
-            let label = if *id == "driver" {
+            let label = if crate::model::is_driver_id(id) {
                 "driver".to_string()
             } else {
                 format!("executor {id}")
@@ -660,14 +660,16 @@ fn memory(run: &Run, period_s: f64) -> Profile {
             note,
         };
     }
-    if run.tasks.is_empty() {
+    // No tasks, or tasks that report no peak execution memory (Spark 1.x logs often do not):
+    // nothing to estimate from, rather than a line at 0 B.
+    if run.tasks.iter().all(|t| t.peak_execution_memory_bytes == 0) {
         return Profile {
             view: View::Memory,
             unit: ValueUnit::Bytes,
             period_s,
             lines,
             spans: Vec::new(),
-            note: "The input has no memory metrics.".into(),
+            note: "The input has no memory metrics: no executor metrics, and no task reports its peak execution memory.".into(),
         };
     }
     // Estimate: the peak execution memory of the tasks running in each period, summed per executor.

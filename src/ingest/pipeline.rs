@@ -686,19 +686,19 @@ impl Ingestor {
                 head.extend_from_slice(bytes);
                 return Ok(());
             }
-            let mut all = std::mem::take(head);
-            all.extend_from_slice(bytes);
-            self.decide()?;
+            head.extend_from_slice(bytes);
+            let all = self.decide()?;
             return self.feed(&all);
         }
         self.feed(bytes)
     }
 
-    /// Leaves the sniffing state: an archive or a plain (compressed) file.
-    fn decide(&mut self) -> Result<()> {
+    /// Leaves the sniffing state: an archive or a plain (compressed) file. Gives back the bytes
+    /// sniffed, to be fed.
+    fn decide(&mut self) -> Result<Vec<u8>> {
         let FileState::Sniff { name, head } = std::mem::replace(&mut self.state, FileState::Idle)
         else {
-            return Ok(());
+            return Ok(Vec::new());
         };
         if zip::is_zip(&head) {
             if self.files > 1 || self.sinks.bytes_out() > 0 {
@@ -720,7 +720,7 @@ impl Ingestor {
                 skip_rest: false,
             };
         }
-        Ok(())
+        Ok(head)
     }
 
     fn feed(&mut self, bytes: &[u8]) -> Result<()> {
@@ -764,8 +764,15 @@ impl Ingestor {
     /// Ends the current file.
     pub fn end_file(&mut self) {
         // A file shorter than the magic bytes is decided at its end.
-        if matches!(self.state, FileState::Sniff { .. }) && self.decide().is_err() {
-            return;
+        if matches!(self.state, FileState::Sniff { .. }) {
+            match self.decide() {
+                Ok(head) => {
+                    if self.feed(&head).is_err() {
+                        return;
+                    }
+                }
+                Err(_) => return,
+            }
         }
         match std::mem::replace(&mut self.state, FileState::Idle) {
             FileState::Plain {

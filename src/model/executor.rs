@@ -39,11 +39,16 @@ pub struct Executor {
 /// Display order of executor ids: `driver` first, then numeric ids by number (so 10 comes after
 /// 9), then other ids (`ALL`, names) in their given order.
 pub fn order_key(id: &str) -> crate::sorting::Key {
-    if id == "driver" {
+    if is_driver_id(id) {
         crate::sorting::Key(0.0, 0)
     } else if let Ok(n) = id.parse::<u64>() {
         crate::sorting::Key(1.0, n)
     } else {
         crate::sorting::Key(2.0, 0)
     }
+}
+
+/// The driver's executor id: `driver`, or `<driver>` in logs of Spark before 1.4.
+pub fn is_driver_id(id: &str) -> bool {
+    id == "driver" || id == "<driver>"
 }

@@ -12,7 +12,7 @@ mod stage;
 mod task;
 pub mod units;
 
-pub use executor::{order_key as executor_order_key, Executor};
+pub use executor::{is_driver_id, order_key as executor_order_key, Executor};
 pub use run::{MemorySource, Run, RunMeta, RunStatus, SourceFormat, RUN_FORMAT};
 pub use series::{Series, SeriesKind, SeriesSource, Unit};
 pub use stage::{Job, JobResult, SqlExecution, Stage, StageRdd, StageStatus};

@@ -31,7 +31,7 @@ pub struct RunSummary {
     pub status: &'static str,
     /// The run's wall time, formatted.
     pub duration: String,
-    /// Number of task attempts, with thousands separators.
+    /// Number of task ends, with thousands separators.
     pub tasks: String,
 }
 
@@ -42,7 +42,8 @@ impl RunSummary {
             name: run.display_name(),
             status: run.meta.status.as_str(),
             duration: format_duration(run.meta.duration_s),
-            tasks: thousands(run.tasks.len() as u64),
+            // Task-end events, as the History Server and `summarize` count them.
+            tasks: thousands(run.tasks.iter().map(|t| t.end_events()).sum()),
         }
     }
 }
@@ -67,6 +68,7 @@ fn phase(slot: &Slot) -> u8 {
         Slot::Loading(_) => 1,
         Slot::Ready(_) => 2,
         Slot::Failed(_) => 3,
+        Slot::Choose(_) => 4,
     }
 }
 
@@ -126,7 +128,8 @@ pub fn App() -> impl IntoView {
                 } else {
                     Side::After
                 };
-                load_url(dash, side, url.to_string());
+                // The built-in examples are the page's default: not in its address.
+                super::loader::load_example(dash, side, url);
             }
         }
         (None, b, a) => {
@@ -185,7 +188,9 @@ pub fn App() -> impl IntoView {
             .iter()
             .copied()
             .find(|s| {
-                dash.slots[s.index()].with_untracked(|x| matches!(x, Slot::Empty | Slot::Failed(_)))
+                dash.slots[s.index()].with_untracked(|x| {
+                    matches!(x, Slot::Empty | Slot::Failed(_) | Slot::Choose(_))
+                })
             })
             .unwrap_or(if dash.single {
                 Side::Before
@@ -344,13 +349,14 @@ fn RunColumn(dash: Dash, side: Side) -> impl IntoView {
                                     left.unwrap_or_default()
                                 )}
                             </p>
-                            <button on:click=move |_| { dash.cancel_load(side); slot.set(Slot::Empty); }>"Cancel"</button>
+                            <button on:click=move |_| { dash.cancel_load(side); dash.urls[side.index()].set(None); slot.set(Slot::Empty); }>"Cancel"</button>
                         </div>
                     }
                     .into_any()
                 }
                 Slot::Ready(r) => {
                     let s = RunSummary::of(&r.run);
+                    let platform = r.analysis.platform.as_ref().map(|p| (p.label(), p.evidence.clone()));
                     view! {
                         <p class="run-name" data-field="name">{s.name}</p>
                         <p class="source">
@@ -364,6 +370,10 @@ fn RunColumn(dash: Dash, side: Side) -> impl IntoView {
                             <dd data-field="duration">{s.duration}</dd>
                             <dt>"Tasks"</dt>
                             <dd data-field="tasks">{s.tasks}</dd>
+                            {platform.map(|(label, evidence)| view! {
+                                <dt>"Platform"</dt>
+                                <dd data-field="platform" title=format!("From {evidence}")>{label}</dd>
+                            })}
                         </dl>
                     }
                     .into_any()
@@ -372,6 +382,7 @@ fn RunColumn(dash: Dash, side: Side) -> impl IntoView {
                     <p class="error" role="alert" data-error="" data-run=side.as_str()>{e}</p>
                 }
                 .into_any(),
+                Slot::Choose(c) => view! { <ChooseRun dash=dash side=side choice=c /> }.into_any(),
             }}
             <div class="load-controls">
                 <label class="button">
@@ -405,5 +416,62 @@ fn RunColumn(dash: Dash, side: Side) -> impl IntoView {
                 })}
             </div>
         </section>
+    }
+}
+
+/// The runs of an archive, for the user to pick the one this column shows.
+#[component]
+fn ChooseRun(
+    dash: Dash,
+    side: Side,
+    choice: std::sync::Arc<super::state::Choice>,
+) -> impl IntoView {
+    let n = choice.runs.len();
+    let rows = choice
+        .runs
+        .iter()
+        .enumerate()
+        .map(|(i, (entry, run))| {
+            let s = RunSummary::of(&run.run);
+            let m = &run.run.meta;
+            let facts = [
+                Some(entry.clone()),
+                m.app_id.clone(),
+                m.attempt_id.as_ref().map(|a| format!("attempt {a}")),
+                Some(s.duration.clone()),
+                Some(format!("{} tasks", s.tasks)),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · ");
+            let targets: Vec<Side> = if dash.single {
+                vec![side]
+            } else {
+                vec![side, if side == Side::Before { Side::After } else { Side::Before }]
+            };
+            let c = choice.clone();
+            view! {
+                <li data-entry=entry.clone()>
+                    <span class="run-name">{s.name}</span>
+                    <span class="source">{facts}</span>
+                    <span class="pick">
+                        {targets.into_iter().map(|to| {
+                            let c = c.clone();
+                            let label = if to == side { "Show here".to_string() } else { format!("Show in {}", to.title()) };
+                            view! {
+                                <button data-pick=to.as_str() on:click=move |_| super::loader::choose(dash, side, to, &c, i)>{label}</button>
+                            }
+                        }).collect_view()}
+                    </span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="choose" data-choose="">
+            <p>{format!("{} holds {n} runs. Which one goes here?", choice.archive)}</p>
+            <ul>{rows}</ul>
+        </div>
     }
 }

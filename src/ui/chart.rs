@@ -216,7 +216,7 @@ fn Legend(dash: Dash, side: Side, view: View) -> impl IntoView {
                 .into_iter()
                 .map(|e| {
                     let is_straggler = straggler.as_deref() == Some(e.as_str());
-                    let label = if e == "driver" { "driver".to_string() } else { format!("executor {e}") };
+                    let label = if crate::model::is_driver_id(&e) { "driver".to_string() } else { format!("executor {e}") };
                     let title = if is_straggler { format!("{label} (straggler)") } else { label.clone() };
                     let (exec, mine) = (e.clone(), e.clone());
                     let pressed = move || dash.selected[side.index()].with(|s| s.as_deref() == Some(mine.as_str()));

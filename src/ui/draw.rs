@@ -188,7 +188,7 @@ fn mark_rendered_once(dash: Dash) {
             Slot::Ready(_) => dash
                 .areas
                 .with_value(|a| a[s.index()].iter().take(4).all(Option::is_some)),
-            Slot::Empty | Slot::Failed(_) => true,
+            Slot::Empty | Slot::Failed(_) | Slot::Choose(_) => true,
         })
     });
     let anything = dash

@@ -1,125 +1,195 @@
-//! Loading runs into a column: files (picked or dropped) and URLs, read as streams through the
-//! core's push pipeline, in slices that yield to the event loop so the page stays responsive.
+//! Loading runs into a column: files (picked or dropped) and URLs are read, decompressed and
+//! parsed by a Web Worker (`crate::worker`), one per load, so the page's main thread only draws;
+//! the worker answers with the runs as run-file bytes. Cancelling a load terminates its worker;
+//! a worker that panics or dies costs only its column, and the next load gets a fresh one.
 
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use js_sys::{Reflect, Uint8Array};
+use js_sys::{Array, Object, Reflect, Uint8Array};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 use super::dom::{self, js_text, now_ms, yield_now};
-use super::state::{Dash, LoadedRun, Progress, Side, Slot};
+use super::state::{Choice, Dash, LoadedRun, Progress, Side, Slot};
+use crate::ingest::decompress::Codec;
 use crate::ingest::inputs::plan_files;
-use crate::ingest::Ingestor;
-use crate::ErrorKind;
+use crate::ingest::{run_file, Loaded};
+use crate::model::SourceFormat;
 
-/// Bytes pushed into the pipeline at a time: small enough that a highly compressed piece
-/// (zstd logs compress ~40×) still parses in a few milliseconds.
-const PIECE_BYTES: usize = 16 * 1024;
-/// Work between two yields to the event loop, ms.
-const SLICE_MS: f64 = 25.0;
-/// Bodies up to this size (from Content-Length) are read in one piece.
-const SMALL_BODY_BYTES: u64 = 2 * 1024 * 1024;
-/// Progress updates at most this often, ms.
-const PROGRESS_MS: f64 = 100.0;
+/// The worker's start script, relative to the page (`worker.js`, copied by Trunk: index.html).
+const WORKER_SCRIPT: &str = "worker.js";
 
-enum Stop {
-    Cancelled,
-    Failed(String),
+/// A reading worker and its handlers (dropped with it).
+struct Reader {
+    worker: web_sys::Worker,
+    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
 }
 
-struct Meter {
-    name: String,
-    read: u64,
-    total: Option<u64>,
-    started: f64,
-    slice_start: f64,
-    last_report: f64,
+thread_local! {
+    /// The worker of each column's load in progress.
+    static READERS: RefCell<[Option<Reader>; 2]> = const { RefCell::new([None, None]) };
 }
 
-impl Meter {
-    fn new(name: String, total: Option<u64>) -> Meter {
-        let now = now_ms();
-        Meter {
-            name,
-            read: 0,
-            total,
-            started: now,
-            slice_start: now,
-            last_report: 0.0,
-        }
-    }
-
-    fn progress(&self) -> Progress {
-        let secs = ((now_ms() - self.started) / 1e3).max(1e-3);
-        Progress {
-            name: self.name.clone(),
-            read: self.read,
-            total: self.total,
-            rate: self.read as f64 / secs,
-        }
+/// Ends the worker of `side`'s load, if any.
+pub fn stop_reader(side: Side) {
+    let reader = READERS.with(|r| r.borrow_mut()[side.index()].take());
+    if let Some(r) = reader {
+        r.worker.terminate();
     }
 }
 
-fn set_progress(dash: Dash, side: Side, meter: &mut Meter, cancel: &AtomicBool) {
-    let now = now_ms();
-    if now - meter.last_report >= PROGRESS_MS && !cancel.load(Ordering::Relaxed) {
-        meter.last_report = now;
-        dash.slots[side.index()].set(Slot::Loading(meter.progress()));
-    }
+fn set(o: &Object, k: &str, v: &JsValue) {
+    let _ = Reflect::set(o, &JsValue::from_str(k), v);
 }
 
-/// Pushes a stream's bytes into the ingestor.
-async fn pump(
-    dash: Dash,
-    side: Side,
-    stream: web_sys::ReadableStream,
-    ing: &mut Ingestor,
-    meter: &mut Meter,
-    cancel: &AtomicBool,
-) -> Result<(), Stop> {
-    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
-    loop {
-        if cancel.load(Ordering::Relaxed) {
-            let _ = reader.cancel();
-            return Err(Stop::Cancelled);
+fn get(v: &JsValue, k: &str) -> JsValue {
+    Reflect::get(v, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Starts a worker on `job` for `side`; its answer goes into the column.
+fn spawn_reader(dash: Dash, side: Side, job: Object, origin: Origin, cancel: Arc<AtomicBool>) {
+    stop_reader(side);
+    let started = now_ms();
+    let url = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.base_uri().ok().flatten())
+        .and_then(|base| web_sys::Url::new_with_base(WORKER_SCRIPT, &base).ok())
+        .map(|u| u.href())
+        .unwrap_or_else(|| WORKER_SCRIPT.to_string());
+    // A classic worker: Trunk's loader shim for workers uses importScripts.
+    let worker = match web_sys::Worker::new(&url) {
+        Ok(w) => w,
+        Err(e) => {
+            let msg = format!(
+                "{}: the page could not start its reader ({}).",
+                origin.source,
+                js_text(e)
+            );
+            return deliver(dash, side, Slot::Failed(msg));
         }
-        let chunk = JsFuture::from(reader.read()).await.map_err(|e| {
-            Stop::Failed(format!("{}: reading stopped: {}", meter.name, js_text(e)))
-        })?;
-        let done = Reflect::get(&chunk, &"done".into())
-            .ok()
-            .and_then(|d| d.as_bool())
-            .unwrap_or(true);
-        if done {
-            return Ok(());
-        }
-        let Ok(value) =
-            Reflect::get(&chunk, &"value".into()).and_then(|v| v.dyn_into::<Uint8Array>())
-        else {
-            return Err(Stop::Failed(format!(
-                "{}: the stream gave something that is not bytes",
-                meter.name
-            )));
-        };
-        let bytes = value.to_vec();
-        for piece in bytes.chunks(PIECE_BYTES) {
-            ing.push(piece).map_err(|e| Stop::Failed(explain(&e)))?;
-            meter.read += piece.len() as u64;
-            if now_ms() - meter.slice_start >= SLICE_MS {
-                set_progress(dash, side, meter, cancel);
-                yield_now().await;
-                meter.slice_start = now_ms();
-                if cancel.load(Ordering::Relaxed) {
-                    let _ = reader.cancel();
-                    return Err(Stop::Cancelled);
+    };
+    let panic: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
+    let (w2, p2, c2, name) = (
+        worker.clone(),
+        panic.clone(),
+        cancel.clone(),
+        origin.source.clone(),
+    );
+    let mut origin = Some(origin);
+    let on_message =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+            if c2.load(Ordering::Relaxed) {
+                return;
+            }
+            let data = e.data();
+            match get(&data, "kind").as_string().as_deref() {
+                Some("ready") => {
+                    let _ = w2.post_message(&job);
+                }
+                Some("progress") => {
+                    let secs = ((now_ms() - started) / 1e3).max(1e-3);
+                    let read = get(&data, "read").as_f64().unwrap_or(0.0) as u64;
+                    dash.slots[side.index()].set(Slot::Loading(Progress {
+                        name: get(&data, "name").as_string().unwrap_or_default(),
+                        read,
+                        total: get(&data, "total").as_f64().map(|t| t as u64),
+                        rate: read as f64 / secs,
+                    }));
+                }
+                Some("done") => {
+                    READERS.with(|r| r.borrow_mut()[side.index()] = None);
+                    w2.terminate();
+                    if let Some(origin) = origin.take() {
+                        let runs = get(&data, "runs");
+                        let cancel = c2.clone();
+                        spawn_local(async move {
+                            finish(dash, side, origin, runs, started, &cancel).await;
+                        });
+                    }
+                }
+                Some("panic") => {
+                    if let Ok(mut p) = p2.lock() {
+                        *p = get(&data, "message").as_string();
+                    }
+                }
+                _ => {
+                    READERS.with(|r| r.borrow_mut()[side.index()] = None);
+                    w2.terminate();
+                    let msg = get(&data, "message")
+                        .as_string()
+                        .unwrap_or_else(|| "the reader stopped".into());
+                    deliver(dash, side, Slot::Failed(msg));
                 }
             }
+        });
+    let (w3, c3) = (worker.clone(), cancel);
+    let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+        e.prevent_default();
+        w3.terminate();
+        READERS.with(|r| r.borrow_mut()[side.index()] = None);
+        if c3.load(Ordering::Relaxed) {
+            return;
         }
-    }
+        // A panic says what happened just before the worker died; otherwise the browser's word.
+        let why = panic
+            .lock()
+            .ok()
+            .and_then(|p| p.clone())
+            .unwrap_or_else(|| {
+                let m = e.message();
+                if m.is_empty() {
+                    "it ran out of memory or could not start".into()
+                } else {
+                    m
+                }
+            });
+        deliver(
+            dash,
+            side,
+            Slot::Failed(format!(
+                "{name}: reading stopped: {why}. The rest of the page is unaffected; load the file again or another one."
+            )),
+        );
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    READERS.with(|r| {
+        r.borrow_mut()[side.index()] = Some(Reader {
+            worker,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
+    });
+}
+
+/// A run read by a worker, from its `done` message.
+fn loaded_of(v: &JsValue) -> Result<Loaded, String> {
+    let entry = get(v, "entry").as_string();
+    let label = entry.clone().unwrap_or_else(|| "run".into());
+    let bytes: Uint8Array = get(v, "run")
+        .dyn_into()
+        .map_err(|_| format!("{label}: the reader sent no run"))?;
+    let run = run_file::from_slice_typed(&label, &bytes.to_vec()).map_err(|e| e.to_string())?;
+    let format = match get(v, "format").as_string().as_deref() {
+        Some("cloudwatch") => SourceFormat::Cloudwatch,
+        Some("run-file") => SourceFormat::RunFile,
+        Some("simulator") => SourceFormat::Simulator,
+        _ => SourceFormat::SparkEventLog,
+    };
+    let codec = Codec::from_name(&get(v, "codec").as_string().unwrap_or_default());
+    Ok(Loaded {
+        run,
+        format,
+        codec,
+        bytes_in: get(v, "bytes_in").as_f64().unwrap_or(0.0) as u64,
+        bytes_out: get(v, "bytes_out").as_f64().unwrap_or(0.0) as u64,
+        entry,
+    })
 }
 
 /// How long the first render waits for the other column's run, ms.
@@ -164,25 +234,11 @@ fn release(dash: Dash) {
     }
 }
 
-/// An ingest error with what to do about it.
-fn explain(e: &crate::Error) -> String {
-    let hint = match e.kind {
-        ErrorKind::Empty => "Pick the run's event log, CloudWatch export or run file.",
-        ErrorKind::UnsupportedFormat => {
-            "Runlens reads Spark event logs (plain, zstd, lz4, snappy, lzf, gzip, rolling folders), CloudWatch exports of Glue job metrics and Runlens run files."
-        }
-        ErrorKind::Corrupt => "The file is damaged: copy it again from where Spark wrote it.",
-        ErrorKind::InvalidContent => "Check that this is the whole file, as Spark or the AWS CLI wrote it.",
-        ErrorKind::Io => "Try again; if it persists, download the file and open it from disk.",
-    };
-    format!("{e}. {hint}")
-}
-
 async fn finish(
     dash: Dash,
     side: Side,
-    source: String,
-    ing: Ingestor,
+    origin: Origin,
+    runs: JsValue,
     started: f64,
     cancel: &AtomicBool,
 ) {
@@ -191,44 +247,117 @@ async fn finish(
     }
     // Each step in its own task, so none holds the main thread long.
     let t = now_ms();
-    let result = ing.finish();
-    dom::measure_since(&format!("runlens:finish:{}", side.as_str()), t);
-    yield_now().await;
-    match result {
-        Ok(loaded) => {
-            let t = now_ms();
-            let run = LoadedRun::new(source, loaded);
-            dom::measure_since(&format!("runlens:analyse:{}", side.as_str()), t);
-            yield_now().await;
-            let t = now_ms();
-            run.warm_views();
-            dom::measure_since(&format!("runlens:profiles:{}", side.as_str()), t);
-            if cancel.load(Ordering::Relaxed) {
-                return;
-            }
-            dom::mark(&format!("runlens:loaded:{}", side.as_str()));
-            dom::measure_since(&format!("runlens:load:{}", side.as_str()), started);
-            deliver(dash, side, Slot::Ready(Arc::new(run)));
+    let mut all = Vec::new();
+    for v in Array::from(&runs).iter() {
+        match loaded_of(&v) {
+            Ok(l) => all.push(l),
+            Err(e) => return deliver(dash, side, Slot::Failed(e)),
         }
-        Err(e) => deliver(dash, side, Slot::Failed(explain(&e))),
+        yield_now().await;
+    }
+    dom::measure_since(&format!("runlens:finish:{}", side.as_str()), t);
+    let t = now_ms();
+    let several = all.len() > 1;
+    let mut runs: Vec<(String, Arc<LoadedRun>)> = Vec::new();
+    for loaded in all {
+        let label = loaded
+            .entry
+            .clone()
+            .unwrap_or_else(|| origin.source.clone());
+        // The entry alone: what follows `ARCHIVE!/` in the label.
+        let entry = label
+            .strip_prefix(&format!("{}!/", origin.archive))
+            .unwrap_or(&label)
+            .to_string();
+        runs.push((entry, Arc::new(LoadedRun::new(label, loaded))));
+        if several {
+            yield_now().await;
+        }
+    }
+    dom::measure_since(&format!("runlens:analyse:{}", side.as_str()), t);
+    yield_now().await;
+    if cancel.load(Ordering::Relaxed) {
+        return;
+    }
+    let entry_url = |entry: &str| origin.url.as_ref().map(|u| format!("{u}!/{entry}"));
+    if runs.len() == 2 && !dash.single {
+        // Exactly two runs (two attempts, or a before and an after): one per column.
+        let t = now_ms();
+        for (run, to) in runs.iter().zip(Side::BOTH) {
+            run.1.warm_views();
+            dash.cancel_load(to);
+            dash.urls[to.index()].set(entry_url(&run.0));
+            dash.selected[to.index()].set(None);
+        }
+        dom::measure_since(&format!("runlens:profiles:{}", side.as_str()), t);
+        dom::mark(&format!("runlens:loaded:{}", side.as_str()));
+        dom::measure_since(&format!("runlens:load:{}", side.as_str()), started);
+        let mut it = runs.into_iter();
+        for to in Side::BOTH {
+            if let Some((_, run)) = it.next() {
+                deliver(dash, to, Slot::Ready(run));
+            }
+        }
+        return;
+    }
+    if runs.len() > 1 {
+        let choice = Choice {
+            archive: origin.archive.clone(),
+            url: origin.url.clone(),
+            runs,
+        };
+        return deliver(dash, side, Slot::Choose(Arc::new(choice)));
+    }
+    let Some((_, run)) = runs.pop() else {
+        return deliver(
+            dash,
+            side,
+            Slot::Failed(format!("{}: no run was read.", origin.source)),
+        );
+    };
+    let t = now_ms();
+    run.warm_views();
+    dom::measure_since(&format!("runlens:profiles:{}", side.as_str()), t);
+    dom::mark(&format!("runlens:loaded:{}", side.as_str()));
+    dom::measure_since(&format!("runlens:load:{}", side.as_str()), started);
+    deliver(dash, side, Slot::Ready(run));
+}
+
+/// Puts run `index` of an archive's `choice` (offered in column `from`) into column `to`.
+pub fn choose(dash: Dash, from: Side, to: Side, choice: &Arc<Choice>, index: usize) {
+    let Some((entry, run)) = choice.runs.get(index).cloned() else {
+        return;
+    };
+    run.warm_views();
+    dash.cancel_load(to);
+    dash.urls[to.index()].set(choice.url.as_ref().map(|u| format!("{u}!/{entry}")));
+    dash.selected[to.index()].set(None);
+    dash.slots[to.index()].set(Slot::Ready(run));
+    if from != to {
+        // The choice stays where it was offered, for the other column's run.
+        dash.slots[from.index()].set(Slot::Choose(choice.clone()));
     }
 }
 
-fn stopped(dash: Dash, side: Side, stop: Stop) {
-    match stop {
-        Stop::Cancelled => {}
-        Stop::Failed(msg) => deliver(dash, side, Slot::Failed(msg)),
-    }
+/// Where a load's bytes come from, for labels and the page's address.
+struct Origin {
+    /// Shown as the run's source.
+    source: String,
+    /// The name given to the first file (an archive's name in its runs' labels).
+    archive: String,
+    /// The URL (without an `!/ENTRY`), when loaded from one.
+    url: Option<String>,
 }
 
 /// Loads files picked or dropped together (one run: a log, the parts of a rolling log, or the
-/// files of a CloudWatch export) into `side`.
+/// files of a CloudWatch export; or a ZIP of runs) into `side`.
 pub fn load_files(dash: Dash, side: Side, files: Vec<web_sys::File>) {
     if files.is_empty() {
         return;
     }
     let cancel = dash.new_load(side);
     dash.selected[side.index()].set(None);
+    dash.urls[side.index()].set(None);
     let names: Vec<String> = files.iter().map(|f| f.name()).collect();
     let label = if names.len() == 1 {
         names[0].clone()
@@ -245,25 +374,36 @@ pub fn load_files(dash: Dash, side: Side, files: Vec<web_sys::File>) {
         }
     };
     let total: u64 = plan.order.iter().map(|&i| files[i].size() as u64).sum();
-    let mut meter = Meter::new(label.clone(), Some(total));
-    dash.slots[side.index()].set(Slot::Loading(meter.progress()));
-    spawn_local(async move {
-        let started = now_ms();
-        let mut ing = Ingestor::new(&label);
-        for note in plan.notes {
-            ing.warn(note);
-        }
-        for &i in &plan.order {
-            let file = &files[i];
-            ing.begin_file(&file.name());
-            meter.name = file.name();
-            if let Err(stop) = pump(dash, side, file.stream(), &mut ing, &mut meter, &cancel).await
-            {
-                return stopped(dash, side, stop);
-            }
-        }
-        finish(dash, side, label, ing, started, &cancel).await;
-    });
+    dash.slots[side.index()].set(Slot::Loading(Progress {
+        name: label.clone(),
+        read: 0,
+        total: Some(total),
+        rate: 0.0,
+    }));
+    let ordered = Array::new();
+    for &i in &plan.order {
+        ordered.push(&files[i]);
+    }
+    let notes = Array::new();
+    for n in &plan.notes {
+        notes.push(&JsValue::from_str(n));
+    }
+    let archive = plan
+        .order
+        .first()
+        .map(|&i| files[i].name())
+        .unwrap_or_else(|| label.clone());
+    let job = Object::new();
+    set(&job, "op", &"files".into());
+    set(&job, "label", &label.as_str().into());
+    set(&job, "files", &ordered);
+    set(&job, "notes", &notes);
+    let origin = Origin {
+        source: label,
+        archive,
+        url: None,
+    };
+    spawn_reader(dash, side, job, origin, cancel);
 }
 
 /// Resolves a URL given in the page's address against the page, accepting only http(s).
@@ -283,87 +423,102 @@ pub fn resolve_url(raw: &str) -> Result<String, String> {
     }
 }
 
-/// Loads a run from a URL into `side`.
+/// Splits `URL!/ENTRY` (one run of an archive) into the URL and the entry.
+fn split_entry(raw: &str) -> (&str, Option<&str>) {
+    match raw.rsplit_once("!/") {
+        Some((url, entry)) if !entry.is_empty() && !entry.contains(['?', '#']) => {
+            (url, Some(entry))
+        }
+        _ => (raw, None),
+    }
+}
+
+/// Loads a run from a URL into `side` (`URL!/ENTRY`: one run of an archive at URL).
 pub fn load_url(dash: Dash, side: Side, raw: String) {
     let cancel = dash.new_load(side);
     dash.selected[side.index()].set(None);
-    let url = match resolve_url(&raw) {
+    dash.urls[side.index()].set(Some(raw.clone()));
+    let (base, only_entry) = split_entry(&raw);
+    let (base, only_entry) = (base.to_string(), only_entry.map(str::to_string));
+    let url = match resolve_url(&base) {
         Ok(u) => u,
         Err(e) => {
             dash.slots[side.index()].set(Slot::Failed(e));
             return;
         }
     };
-    let mut meter = Meter::new(raw.clone(), None);
-    dash.slots[side.index()].set(Slot::Loading(meter.progress()));
+    dash.slots[side.index()].set(Slot::Loading(Progress {
+        name: raw.clone(),
+        read: 0,
+        total: None,
+        rate: 0.0,
+    }));
+    let name = url
+        .rsplit('/')
+        .next()
+        .unwrap_or(&raw)
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(&raw)
+        .to_string();
+    let archive = if name.is_empty() { base.clone() } else { name };
+    let job = Object::new();
+    set(&job, "op", &"url".into());
+    set(&job, "url", &url.as_str().into());
+    set(&job, "name", &archive.as_str().into());
+    set(&job, "label", &raw.as_str().into());
+    if let Some(e) = &only_entry {
+        set(&job, "entry", &e.as_str().into());
+    }
+    let origin = Origin {
+        source: raw,
+        archive,
+        url: Some(base),
+    };
+    spawn_reader(dash, side, job, origin, cancel);
+}
+
+/// Loads one of the page's own run files (the built-in examples) on the main thread: they are
+/// small, and the first render need not wait for a worker to start.
+pub fn load_example(dash: Dash, side: Side, url: &'static str) {
+    let cancel = dash.new_load(side);
+    dash.slots[side.index()].set(Slot::Loading(Progress {
+        name: url.to_string(),
+        read: 0,
+        total: None,
+        rate: 0.0,
+    }));
     spawn_local(async move {
         let started = now_ms();
-        let response = match gloo_net::http::Request::get(&url).send().await {
-            Ok(r) => r,
-            Err(e) => {
-                return stopped(
-                    dash,
-                    side,
-                    Stop::Failed(format!(
-                        "{raw}: could not be fetched ({e}). The server may be down, or it is on another site that does not allow this page to read it (CORS: it must send Access-Control-Allow-Origin)."
-                    )),
-                )
-            }
+        let body = match gloo_net::http::Request::get(url).send().await {
+            Ok(r) if r.ok() => r.binary().await.map_err(|e| e.to_string()),
+            Ok(r) => Err(format!("HTTP {} {}", r.status(), r.status_text())),
+            Err(e) => Err(e.to_string()),
         };
-        if !response.ok() {
-            let hint = if response.status() == 404 {
-                " Check the URL."
-            } else {
-                ""
-            };
-            return stopped(
-                dash,
-                side,
-                Stop::Failed(format!(
-                    "{raw}: HTTP {} {}.{hint}",
-                    response.status(),
-                    response.status_text()
-                )),
-            );
+        let loaded = body.and_then(|b| {
+            run_file::from_slice_typed(url, &b)
+                .map(|run| Loaded {
+                    format: SourceFormat::RunFile,
+                    bytes_in: b.len() as u64,
+                    bytes_out: b.len() as u64,
+                    ..Loaded::computed(run)
+                })
+                .map_err(|e| e.to_string())
+        });
+        if cancel.load(Ordering::Relaxed) {
+            return;
         }
-        meter.total = response
-            .headers()
-            .get("content-length")
-            .and_then(|v| v.parse().ok());
-        let name = url
-            .rsplit('/')
-            .next()
-            .unwrap_or(&raw)
-            .split(['?', '#'])
-            .next()
-            .unwrap_or(&raw)
-            .to_string();
-        let mut ing = Ingestor::new(&raw);
-        ing.begin_file(if name.is_empty() { &raw } else { &name });
-        // A small body in one piece (fewer round trips through the event loop); a large one, or
-        // one of unknown size, as a stream.
-        if meter.total.is_some_and(|t| t <= SMALL_BODY_BYTES) {
-            match response.binary().await {
-                Ok(bytes) => {
-                    if let Err(e) = ing.push(&bytes) {
-                        return stopped(dash, side, Stop::Failed(explain(&e)));
-                    }
-                }
-                Err(e) => {
-                    let msg = format!("{raw}: reading stopped: {e}");
-                    return stopped(dash, side, Stop::Failed(msg));
-                }
+        match loaded {
+            Ok(l) => {
+                let run = Arc::new(LoadedRun::new(url.to_string(), l));
+                yield_now().await;
+                run.warm_views();
+                dom::mark(&format!("runlens:loaded:{}", side.as_str()));
+                dom::measure_since(&format!("runlens:load:{}", side.as_str()), started);
+                deliver(dash, side, Slot::Ready(run));
             }
-        } else {
-            let Some(body) = response.body() else {
-                let msg = format!("{raw}: the response has no body.");
-                return stopped(dash, side, Stop::Failed(msg));
-            };
-            if let Err(stop) = pump(dash, side, body, &mut ing, &mut meter, &cancel).await {
-                return stopped(dash, side, stop);
-            }
+            Err(e) => deliver(dash, side, Slot::Failed(format!("{url}: {e}"))),
         }
-        finish(dash, side, raw, ing, started, &cancel).await;
     });
 }
 
@@ -377,5 +532,6 @@ pub async fn set_run(dash: Dash, side: Side, source: String, loaded: crate::inge
     run.warm_views();
     yield_now().await;
     dash.selected[side.index()].set(None);
+    dash.urls[side.index()].set(None);
     dash.slots[side.index()].set(Slot::Ready(Arc::new(run)));
 }

@@ -140,6 +140,19 @@ pub enum Slot {
     Ready(Arc<LoadedRun>),
     /// The load failed: the message says which file and what went wrong.
     Failed(String),
+    /// An archive held several runs: the user picks the one for this column.
+    Choose(Arc<Choice>),
+}
+
+/// The runs of an archive, waiting for the user to pick one.
+#[derive(Debug)]
+pub struct Choice {
+    /// The archive (file name or URL).
+    pub archive: String,
+    /// The URL it came from (for the page's address), if any.
+    pub url: Option<String>,
+    /// The runs, analysed, with their entry names.
+    pub runs: Vec<(String, Arc<LoadedRun>)>,
 }
 
 impl PartialEq for Slot {
@@ -149,6 +162,7 @@ impl PartialEq for Slot {
             (Slot::Loading(a), Slot::Loading(b)) => a == b,
             (Slot::Ready(a), Slot::Ready(b)) => Arc::ptr_eq(a, b),
             (Slot::Failed(a), Slot::Failed(b)) => a == b,
+            (Slot::Choose(a), Slot::Choose(b)) => Arc::ptr_eq(a, b),
             _ => false,
         }
     }
@@ -259,6 +273,9 @@ pub struct Dash {
     pub whatif: RwSignal<Option<String>>,
     /// The what-if's changes, `(key, value)`.
     pub whatif_set: RwSignal<Vec<(String, String)>>,
+    /// The URL each column's run was loaded from (`URL!/ENTRY` for a run of an archive), for the
+    /// page's address; none for local files and computed runs.
+    pub urls: [RwSignal<Option<String>>; 2],
     /// Price of a DPU-hour for the cost figures, US dollars (editable; AWS's default).
     pub price: RwSignal<f64>,
     /// While the page's first runs load: hold outcomes to show them together.
@@ -318,6 +335,7 @@ impl Dash {
             rendered: StoredValue::new(false),
             whatif: RwSignal::new(None),
             whatif_set: RwSignal::new(Vec::new()),
+            urls: [RwSignal::new(None), RwSignal::new(None)],
             price: RwSignal::new(DEFAULT_PRICE_PER_DPU_HOUR),
             hold: StoredValue::new(false),
             held: StoredValue::new([None, None]),
@@ -335,6 +353,7 @@ impl Dash {
 
     /// A fresh cancel flag for a new load of `side`; the previous load (if any) is cancelled.
     pub fn new_load(&self, side: Side) -> Arc<AtomicBool> {
+        super::loader::stop_reader(side);
         let flag = Arc::new(AtomicBool::new(false));
         self.cancel.update_value(|c| {
             c[side.index()].store(true, Ordering::Relaxed);
@@ -345,6 +364,7 @@ impl Dash {
 
     /// Cancels the load of `side`.
     pub fn cancel_load(&self, side: Side) {
+        super::loader::stop_reader(side);
         self.cancel
             .with_value(|c| c[side.index()].store(true, Ordering::Relaxed));
     }

@@ -113,8 +113,15 @@ pub fn write(dash: Dash, p: &Params) {
     let Ok(search) = web_sys::UrlSearchParams::new() else {
         return;
     };
-    for (k, v) in [("before", &p.before), ("after", &p.after), ("run", &p.run)] {
-        if let Some(v) = v {
+    // Where each column's run came from, as loaded now (not as the page opened).
+    let urls = dash.urls.map(|u| u.get());
+    let keys: &[(&str, usize)] = if dash.single {
+        &[("run", 0)]
+    } else {
+        &[("before", 0), ("after", 1)]
+    };
+    for (k, i) in keys {
+        if let Some(v) = &urls[*i] {
             search.append(k, v);
         }
     }

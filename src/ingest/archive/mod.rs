@@ -85,19 +85,7 @@ fn databricks_key(base: &str) -> Option<u64> {
     if base == "eventlog" {
         return Some(u64::MAX);
     }
-    let stamp = base.strip_prefix("eventlog-")?;
-    let stamp = stamp.strip_suffix(".gz").unwrap_or(stamp);
-    // YYYY-MM-DD--HH-MM → YYYYMMDDHHMM.
-    let digits: String = stamp.chars().filter(|c| *c != '-').collect();
-    let shape_ok = stamp.len() == 17
-        && stamp
-            .bytes()
-            .enumerate()
-            .all(|(i, c)| matches!(i, 4 | 7 | 10 | 11 | 14) == (c == b'-'));
-    if !shape_ok || digits.len() != 12 {
-        return None;
-    }
-    digits.parse().ok()
+    crate::ingest::event_log::layout::databricks_rotation(base)
 }
 
 fn classify(path: &str) -> Role {
@@ -498,7 +486,7 @@ impl Router {
                 continue;
             }
             let mut held = std::mem::take(&mut self.groups[g].held);
-            held.sort_by_key(|h| h.key);
+            crate::sorting::sort_by(&mut held, |h| crate::sorting::Key::u(h.key));
             for h in held {
                 if let (Some(last), Some((_, Kind::Rolling | Kind::V1))) =
                     (self.groups[g].last, &self.groups[g].multi)

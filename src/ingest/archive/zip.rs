@@ -1,14 +1,16 @@
 //! A ZIP archive read as a stream, from its local file headers: the Spark History Server's
 //! `/api/v1/applications/<id>/logs` download arrives as a body that cannot be rewound.
 //!
-//! rc-zip parses the records (local file header with its zip64 extra field and name encoding,
-//! data descriptor); flate2 inflates. Java's `ZipOutputStream` (which the History Server uses)
+//! rc-zip parses the records (local file header, its zip64 extra field, data descriptor); flate2
+//! inflates. Java's `ZipOutputStream` (which the History Server uses)
 //! writes deflated entries with a data descriptor and no sizes in the local header: deflate marks
 //! its own end, so the entry ends where the inflater says and the descriptor follows. A stored
 //! entry must carry its size in the header.
 
 use flate2::{Decompress, FlushDecompress, Status};
-use rc_zip::parse::{DataDescriptorRecord, LocalFileHeader, Method};
+use rc_zip::parse::{
+    DataDescriptorRecord, ExtraField, ExtraFieldSettings, LocalFileHeader, Method,
+};
 use winnow::error::ErrMode;
 use winnow::{Parser, Partial};
 
@@ -298,10 +300,38 @@ impl ZipStream {
                 )))
             }
         };
-        let entry = header.as_entry().map_err(|e| {
-            ZipError::Corrupt(format!("local file header at byte {}: {e}", self.offset))
-        })?;
-        let name = entry.name.clone();
+        // Sizes above 4 GiB are in the zip64 extra field.
+        let (mut compressed_size, mut uncompressed_size) = (
+            u64::from(header.compressed_size),
+            u64::from(header.uncompressed_size),
+        );
+        let settings = ExtraFieldSettings {
+            uncompressed_size_u32: header.uncompressed_size,
+            compressed_size_u32: header.compressed_size,
+            header_offset_u32: 0,
+        };
+        let mut extra = Partial::new(&header.extra[..]);
+        while !extra.is_empty() {
+            match ExtraField::mk_parser(settings).parse_next(&mut extra) {
+                Ok(ExtraField::Zip64(z)) => {
+                    if header.compressed_size == u32::MAX {
+                        compressed_size = z.compressed_size;
+                    }
+                    if header.uncompressed_size == u32::MAX {
+                        uncompressed_size = z.uncompressed_size;
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => {
+                    return Err(ZipError::Corrupt(format!(
+                        "invalid extra field in the local header at byte {}",
+                        self.offset
+                    )))
+                }
+            }
+        }
+        // Names are ASCII in practice (Spark's own); others are shown as near as UTF-8 allows.
+        let name = String::from_utf8_lossy(&header.name).into_owned();
         if header.flags & 0x0001 != 0 || header.flags & 0x0040 != 0 || header.method == Method::Aex
         {
             return Err(ZipError::Unsupported(format!(
@@ -311,13 +341,13 @@ impl ZipStream {
         let has_descriptor = header.has_data_descriptor();
         let zip64 = header.compressed_size == u32::MAX || header.uncompressed_size == u32::MAX;
         let body = match header.method {
-            Method::Store if has_descriptor && entry.compressed_size == 0 => {
+            Method::Store if has_descriptor && compressed_size == 0 => {
                 return Err(ZipError::Unsupported(format!(
                     "entry {name} is stored without its size (it has a data descriptor), which cannot be read as a stream; re-create the archive with deflate, or extract it and load the files"
                 )))
             }
             Method::Store => Body::Stored {
-                remaining: entry.compressed_size,
+                remaining: compressed_size,
             },
             Method::Deflate => Body::Deflated(Box::new(Decompress::new(false))),
             other => {
@@ -332,11 +362,9 @@ impl ZipStream {
             name,
             offset: self.offset,
             stored: matches!(body, Body::Stored { .. }),
-            compressed_size: (!has_descriptor || entry.compressed_size > 0)
-                .then_some(entry.compressed_size),
+            compressed_size: (!has_descriptor || compressed_size > 0).then_some(compressed_size),
         };
-        let header_size =
-            (!has_descriptor || entry.uncompressed_size > 0).then_some(entry.uncompressed_size);
+        let header_size = (!has_descriptor || uncompressed_size > 0).then_some(uncompressed_size);
         self.entries += 1;
         f(ZipEvent::Begin(&info));
         self.state = State::Body(Box::new(Current {

@@ -74,6 +74,18 @@ impl Codec {
         }
     }
 
+    /// The codec of a [`Codec::name`]; `None` for names it does not give.
+    pub fn from_name(name: &str) -> Codec {
+        match name {
+            "zstd" => Codec::Zstd,
+            "gzip" => Codec::Gzip,
+            "lz4" => Codec::Lz4,
+            "snappy" => Codec::Snappy,
+            "lzf" => Codec::Lzf,
+            _ => Codec::None,
+        }
+    }
+
     /// Short name: "none", "zstd", "gzip", "lz4", "snappy", "lzf".
     pub fn name(self) -> &'static str {
         match self {

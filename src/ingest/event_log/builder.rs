@@ -167,7 +167,7 @@ impl RunBuilder {
         self.executors.push(ExecutorBuild {
             exec: Executor {
                 id: id.to_string(),
-                is_driver: id == "driver",
+                is_driver: crate::model::is_driver_id(id),
                 ..Executor::default()
             },
             ..ExecutorBuild::default()

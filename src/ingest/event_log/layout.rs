@@ -63,14 +63,13 @@ pub fn plan_directory(names: &[String]) -> Result<DirectoryPlan, String> {
                 .find_map(|n| n.strip_prefix("SPARK_VERSION_").map(str::to_string)),
         });
     }
-    let mut rotated: Vec<(&str, &String)> = names
+    let mut rotated: Vec<(u64, &String)> = names
         .iter()
         .filter_map(|n| databricks_rotation(n).map(|stamp| (stamp, n)))
         .collect();
     let live = names.iter().find(|n| n.as_str() == "eventlog");
     if !rotated.is_empty() || (live.is_some() && names.len() > 1) {
-        // The stamp is fixed-width (YYYY-MM-DD--HH-MM), so text order is time order.
-        rotated.sort();
+        crate::sorting::sort_by(&mut rotated, |r| crate::sorting::Key::u(r.0));
         let mut files: Vec<String> = rotated.iter().map(|r| r.1.clone()).collect();
         files.extend(live.cloned());
         return Ok(DirectoryPlan {
@@ -83,24 +82,62 @@ pub fn plan_directory(names: &[String]) -> Result<DirectoryPlan, String> {
     Err("no Spark event-log files in it (expected events_<n>_<app> files of a rolling log, EVENT_LOG_<n>, or Databricks' eventlog and eventlog-<date> parts)".into())
 }
 
-/// The time stamp of a rotated Databricks part, `eventlog-YYYY-MM-DD--HH-MM[.gz]`.
-fn databricks_rotation(name: &str) -> Option<&str> {
+/// The time stamp of a rotated Databricks part, `eventlog-YYYY-MM-DD--HH-MM[.gz]`, as the
+/// number YYYYMMDDHHMM (so numeric order is time order).
+pub fn databricks_rotation(name: &str) -> Option<u64> {
     let stamp = name.strip_prefix("eventlog-")?;
     let stamp = stamp.strip_suffix(".gz").unwrap_or(stamp);
     let b = stamp.as_bytes();
     let shape = b"0000-00-00--00-00";
-    (b.len() == shape.len()
+    let fits = b.len() == shape.len()
         && b.iter().zip(shape).all(|(c, s)| {
             if *s == b'0' {
                 c.is_ascii_digit()
             } else {
                 c == s
             }
-        }))
-    .then_some(stamp)
+        });
+    if !fits {
+        return None;
+    }
+    b.iter()
+        .filter(|c| c.is_ascii_digit())
+        .try_fold(0u64, |n, c| {
+            n.checked_mul(10)?.checked_add(u64::from(c - b'0'))
+        })
 }
 
 /// True when a single log file's name marks it as still being written.
 pub fn is_in_progress_name(name: &str) -> bool {
     name.ends_with(".inprogress")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn databricks_parts_oldest_first_then_the_live_part() {
+        let names: Vec<String> = [
+            "eventlog",
+            "eventlog-2024-03-01--10-00.gz",
+            "eventlog-2023-12-31--23-50.gz",
+            "eventlog-2024-03-01--09-59.gz",
+            "notes.txt",
+        ]
+        .map(String::from)
+        .to_vec();
+        let p = plan_directory(&names).unwrap();
+        assert_eq!(p.layout, "databricks");
+        assert_eq!(
+            p.files,
+            [
+                "eventlog-2023-12-31--23-50.gz",
+                "eventlog-2024-03-01--09-59.gz",
+                "eventlog-2024-03-01--10-00.gz",
+                "eventlog"
+            ]
+        );
+        assert_eq!(databricks_rotation("eventlog-2024-3-01--10-00.gz"), None);
+    }
 }

@@ -1,0 +1,280 @@
+//! The reading worker (wasm32 only): a Web Worker that reads, decompresses and parses one input
+//! off the page's main thread, and answers with the runs as `runlens/run@1` bytes.
+//!
+//! One worker serves one load, and is the unit of failure: a panic ends it, and the page shows
+//! the message in that column; cancelling a load terminates its worker. Protocol (plain objects
+//! through `postMessage`):
+//!
+//! - worker → page `{kind: "ready"}` once started; the page then posts one job:
+//!   `{op: "files", label, files: [File], notes: [string]}` (the files of one run, in reading
+//!   order) or `{op: "url", url, name, label, entry}` (an absolute URL; `entry` picks one run
+//!   of an archive);
+//! - worker → page `{kind: "progress", name, read, total, out}` about every 100 ms;
+//! - worker → page `{kind: "done", runs: [{run: Uint8Array, entry, format, codec, bytes_in,
+//!   bytes_out}]}`, or `{kind: "error", message}`, or `{kind: "panic", message}` before a panic
+//!   ends it.
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::ingest::{run_file, Ingestor};
+use crate::ErrorKind;
+
+/// Bytes pushed into the pipeline at a time.
+const PIECE_BYTES: usize = 256 * 1024;
+/// Progress messages at most this often, ms.
+const PROGRESS_MS: f64 = 100.0;
+
+fn scope() -> web_sys::DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn now_ms() -> f64 {
+    scope().performance().map_or(0.0, |p| p.now())
+}
+
+fn post(msg: &Object, transfer: Option<&Array>) {
+    let s = scope();
+    let _ = match transfer {
+        Some(t) => s.post_message_with_transfer(msg, t),
+        None => s.post_message(msg),
+    };
+}
+
+fn obj(pairs: &[(&str, JsValue)]) -> Object {
+    let o = Object::new();
+    for (k, v) in pairs {
+        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+    }
+    o
+}
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn js_text(v: JsValue) -> String {
+    if let Some(e) = v.dyn_ref::<js_sys::Error>() {
+        return String::from(e.message());
+    }
+    v.as_string().unwrap_or_else(|| format!("{v:?}"))
+}
+
+/// Starts the worker: a panic hook that reports, the job handler, then `ready`.
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        post(
+            &obj(&[
+                ("kind", "panic".into()),
+                ("message", info.to_string().into()),
+            ]),
+            None,
+        );
+    }));
+    let on_message =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(|e: web_sys::MessageEvent| {
+            let job = e.data();
+            wasm_bindgen_futures::spawn_local(async move {
+                let msg = match run(&job).await {
+                    Ok((msg, transfer)) => {
+                        post(&msg, Some(&transfer));
+                        return;
+                    }
+                    Err(message) => obj(&[("kind", "error".into()), ("message", message.into())]),
+                };
+                post(&msg, None);
+            });
+        });
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // The worker lives for one job: the handler stays for its lifetime.
+    on_message.forget();
+    post(&obj(&[("kind", "ready".into())]), None);
+}
+
+/// An ingest error with what to do about it.
+pub fn explain(e: &crate::Error) -> String {
+    let hint = match e.kind {
+        ErrorKind::Empty => "Pick the run's event log, CloudWatch export or run file.",
+        ErrorKind::UnsupportedFormat => {
+            "Runlens reads Spark event logs (plain, zstd, lz4, snappy, lzf, gzip, rolling and Databricks folders, ZIP downloads of the History Server), CloudWatch exports of Glue job metrics and Runlens run files."
+        }
+        ErrorKind::Corrupt => "The file is damaged: copy it again from where Spark wrote it.",
+        ErrorKind::InvalidContent => {
+            "Check that this is the whole file, as Spark or the AWS CLI wrote it."
+        }
+        ErrorKind::Io => "Try again; if it persists, download the file and open it from disk.",
+    };
+    format!("{e}. {hint}")
+}
+
+/// Progress reports, throttled.
+struct Meter {
+    name: String,
+    read: u64,
+    total: Option<u64>,
+    last: f64,
+}
+
+impl Meter {
+    fn report(&mut self, out: u64, force: bool) {
+        let now = now_ms();
+        if !force && now - self.last < PROGRESS_MS {
+            return;
+        }
+        self.last = now;
+        post(
+            &obj(&[
+                ("kind", "progress".into()),
+                ("name", self.name.as_str().into()),
+                ("read", JsValue::from_f64(self.read as f64)),
+                (
+                    "total",
+                    self.total
+                        .map_or(JsValue::NULL, |t| JsValue::from_f64(t as f64)),
+                ),
+                ("out", JsValue::from_f64(out as f64)),
+            ]),
+            None,
+        );
+    }
+}
+
+/// Pushes a stream's bytes into the ingestor.
+async fn pump(
+    stream: web_sys::ReadableStream,
+    ing: &mut Ingestor,
+    meter: &mut Meter,
+) -> Result<(), String> {
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    loop {
+        let chunk = JsFuture::from(reader.read())
+            .await
+            .map_err(|e| format!("{}: reading stopped: {}", meter.name, js_text(e)))?;
+        if get(&chunk, "done").as_bool().unwrap_or(true) {
+            return Ok(());
+        }
+        let Ok(value) = get(&chunk, "value").dyn_into::<Uint8Array>() else {
+            return Err(format!(
+                "{}: the stream gave something that is not bytes",
+                meter.name
+            ));
+        };
+        let bytes = value.to_vec();
+        for piece in bytes.chunks(PIECE_BYTES) {
+            ing.push(piece).map_err(|e| explain(&e))?;
+            meter.read += piece.len() as u64;
+            meter.report(ing.bytes_out(), false);
+        }
+    }
+}
+
+/// Runs one job: the `done` message and what it transfers, or an error message.
+async fn run(job: &JsValue) -> Result<(Object, Array), String> {
+    let op = get(job, "op").as_string().unwrap_or_default();
+    let label = get(job, "label").as_string().unwrap_or_default();
+    let mut ing = match op.as_str() {
+        "files" => read_files(job, &label).await?,
+        "url" => read_url(job, &label).await?,
+        other => return Err(format!("unknown job {other:?}")),
+    };
+    ing.end_file();
+    let all = ing.finish_all().map_err(|e| explain(&e))?;
+    let runs = Array::new();
+    let transfer = Array::new();
+    for l in all {
+        let bytes = Uint8Array::from(run_file::to_vec(&l.run).as_slice());
+        transfer.push(&bytes.buffer());
+        runs.push(&obj(&[
+            ("run", bytes.into()),
+            (
+                "entry",
+                l.entry.as_deref().map_or(JsValue::NULL, JsValue::from_str),
+            ),
+            ("format", l.format.as_str().into()),
+            ("codec", l.codec.name().into()),
+            ("bytes_in", JsValue::from_f64(l.bytes_in as f64)),
+            ("bytes_out", JsValue::from_f64(l.bytes_out as f64)),
+        ]));
+    }
+    Ok((
+        obj(&[("kind", "done".into()), ("runs", runs.into())]),
+        transfer,
+    ))
+}
+
+async fn read_files(job: &JsValue, label: &str) -> Result<Ingestor, String> {
+    let files: Array = get(job, "files").dyn_into().map_err(|_| "no files given")?;
+    let notes: Array = get(job, "notes").dyn_into().unwrap_or_default();
+    let total: f64 = files
+        .iter()
+        .filter_map(|f| f.dyn_into::<web_sys::File>().ok())
+        .map(|f| f.size())
+        .sum();
+    let mut ing = Ingestor::new(label);
+    for n in notes.iter().filter_map(|n| n.as_string()) {
+        ing.warn(n);
+    }
+    let mut meter = Meter {
+        name: label.to_string(),
+        read: 0,
+        total: Some(total as u64),
+        last: 0.0,
+    };
+    for f in files.iter() {
+        let file: web_sys::File = f.dyn_into().map_err(|_| "not a file")?;
+        ing.begin_file(&file.name());
+        meter.name = file.name();
+        pump(file.stream(), &mut ing, &mut meter).await?;
+    }
+    meter.report(ing.bytes_out(), true);
+    Ok(ing)
+}
+
+async fn read_url(job: &JsValue, label: &str) -> Result<Ingestor, String> {
+    let url = get(job, "url").as_string().unwrap_or_default();
+    let name = get(job, "name").as_string().unwrap_or_else(|| url.clone());
+    let entry = get(job, "entry").as_string();
+    let response = JsFuture::from(scope().fetch_with_str(&url))
+        .await
+        .map_err(|e| {
+            format!(
+                "{label}: could not be fetched ({}). The server may be down, or it is on another site that does not allow this page to read it (CORS: it must send Access-Control-Allow-Origin).",
+                js_text(e)
+            )
+        })?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| "not a response")?;
+    if !response.ok() {
+        let hint = if response.status() == 404 {
+            " Check the URL."
+        } else {
+            ""
+        };
+        return Err(format!(
+            "{label}: HTTP {} {}.{hint}",
+            response.status(),
+            response.status_text()
+        ));
+    }
+    let total = response
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse().ok());
+    let mut meter = Meter {
+        name: label.to_string(),
+        read: 0,
+        total,
+        last: 0.0,
+    };
+    let mut ing = Ingestor::new(label).only_entry(entry.as_deref());
+    ing.begin_file(&name);
+    let body = response
+        .body()
+        .ok_or_else(|| format!("{label}: the response has no body."))?;
+    pump(body, &mut ing, &mut meter).await?;
+    meter.report(ing.bytes_out(), true);
+    Ok(ing)
+}
