@@ -170,7 +170,7 @@ fn spill(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
     // Stages by the spill the log does record: disk bytes, or memory bytes when it has none (Spark
     // 1.x logs can record memory spill with 0 disk bytes).
     let by_disk = disk > 0;
-    let mut per_stage: Vec<(u64, u64)> = Vec::new();
+    let mut by_stage: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
     for t in &run.tasks {
         let b = if by_disk {
             t.disk_spill_bytes
@@ -178,12 +178,12 @@ fn spill(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
             t.memory_spill_bytes
         };
         if b > 0 {
-            match per_stage.iter_mut().find(|p| p.0 == t.stage_id) {
-                Some(p) => p.1 += b,
-                None => per_stage.push((t.stage_id, b)),
-            }
+            let s = by_stage.entry(t.stage_id).or_default();
+            *s = s.saturating_add(b);
         }
     }
+    let mut per_stage: Vec<(u64, u64)> = by_stage.into_iter().collect();
+    crate::sorting::sort_by(&mut per_stage, |p| crate::sorting::Key::u(p.0));
     crate::sorting::sort_by(&mut per_stage, |p| crate::sorting::Key::u(u64::MAX - p.1));
     let stages: Vec<String> = per_stage
         .iter()
@@ -225,14 +225,12 @@ fn spill(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
 /// Finished map tasks whose output was lost with their executor (`Resubmitted` ends), by executor.
 fn lost_outputs(run: &Run, out: &mut Vec<Finding>) {
     let mut by_exec: Vec<(&str, u64, Vec<u64>)> = Vec::new();
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for t in run.tasks.iter().filter(|t| t.output_lost) {
-        let i = match by_exec.iter().position(|e| e.0 == t.executor_id) {
-            Some(i) => i,
-            None => {
-                by_exec.push((t.executor_id.as_str(), 0, Vec::new()));
-                by_exec.len() - 1
-            }
-        };
+        let i = *index.entry(t.executor_id.as_str()).or_insert_with(|| {
+            by_exec.push((t.executor_id.as_str(), 0, Vec::new()));
+            by_exec.len() - 1
+        });
         let e = &mut by_exec[i];
         e.1 += 1;
         if !e.2.contains(&t.stage_id) {

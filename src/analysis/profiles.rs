@@ -438,8 +438,9 @@ fn execution(run: &Run, period_s: f64) -> Profile {
                 s.points().collect(),
             ));
         }
+        let by_metric = run.series_map();
         for e in run.worker_executors().filter(|e| e.id != "ALL") {
-            if let Some(s) = run.series(&metrics::cpu_load(&e.id)) {
+            if let Some(s) = by_metric.get(metrics::cpu_load(&e.id).as_str()) {
                 // CPU load 0..1 drawn on the executor-count scale would vanish; as a share of one executor.
                 lines.push(line(
                     &s.metric,
@@ -629,8 +630,9 @@ fn memory(run: &Run, period_s: f64) -> Profile {
     let mut lines = Vec::new();
     let mut ids: Vec<&str> = run.executors.iter().map(|e| e.id.as_str()).collect();
     crate::sorting::sort_by(&mut ids, |id| executor_order_key(id));
+    let by_metric = run.series_map();
     for id in &ids {
-        if let Some(s) = run.series(&metrics::heap_used(id)) {
+        if let Some(s) = by_metric.get(metrics::heap_used(id).as_str()) {
             let label = if crate::model::is_driver_id(id) {
                 "driver".to_string()
             } else {

@@ -3,38 +3,53 @@
 
 use super::straggler::{Cause, Straggler, LONE_MIN_S, LONE_SHARE_MIN};
 use crate::model::units::format_duration;
-use crate::model::{metrics, Run};
+use std::collections::HashMap;
+
+use crate::model::Run;
 
 /// CPU load above which an executor counts as working.
 const BUSY_CPU_LOAD: f64 = 0.15;
 
-/// The last time an executor looked busy: its last CPU load above [`BUSY_CPU_LOAD`], else its last
-/// report of any metric (Glue stops reporting a released executor).
-fn last_active(run: &Run, id: &str) -> Option<f64> {
-    if let Some(cpu) = run.series(&metrics::cpu_load(id)) {
-        let busy = cpu
-            .points()
-            .filter(|(_, v)| *v >= BUSY_CPU_LOAD)
-            .map(|(t, _)| t)
-            .fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.max(t))));
-        if busy.is_some() {
-            return busy;
+/// The last time each executor looked busy: its last CPU load above [`BUSY_CPU_LOAD`], else its
+/// last report of any metric (Glue stops reporting a released executor). One pass over the series.
+fn last_active(run: &Run) -> HashMap<&str, f64> {
+    fn later<'a>(m: &mut HashMap<&'a str, f64>, id: &'a str, t: f64) {
+        let e = m.entry(id).or_insert(t);
+        *e = e.max(t);
+    }
+    let mut busy: HashMap<&str, f64> = HashMap::new();
+    let mut any: HashMap<&str, f64> = HashMap::new();
+    for s in &run.series {
+        let Some(rest) = s.metric.strip_prefix("glue.") else {
+            continue;
+        };
+        let Some((id, suffix)) = rest.split_once('.') else {
+            continue;
+        };
+        if let Some(t) = s.t_s.last().copied() {
+            later(&mut any, id, t);
+        }
+        if suffix == "system.cpuSystemLoad" {
+            for (t, v) in s.points() {
+                if v >= BUSY_CPU_LOAD {
+                    later(&mut busy, id, t);
+                }
+            }
         }
     }
-    let prefix = format!("glue.{id}.");
-    run.series
-        .iter()
-        .filter(|s| s.metric.starts_with(&prefix))
-        .filter_map(|s| s.t_s.last().copied())
-        .fold(None, |m: Option<f64>, t| Some(m.map_or(t, |m| m.max(t))))
+    for (id, t) in any {
+        busy.entry(id).or_insert(t);
+    }
+    busy
 }
 
 /// The lone executor of a metrics-only run, if one worked alone long enough.
 pub fn detect(run: &Run) -> Option<Straggler> {
+    let last = last_active(run);
     let mut active: Vec<(f64, &str)> = run
         .worker_executors()
         .filter(|e| e.id != "ALL")
-        .filter_map(|e| last_active(run, &e.id).map(|t| (t, e.id.as_str())))
+        .filter_map(|e| last.get(e.id.as_str()).map(|t| (*t, e.id.as_str())))
         .collect();
     if active.len() < 2 {
         return None;

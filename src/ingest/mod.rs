@@ -7,6 +7,7 @@ pub mod event_log;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod fs;
 pub mod inputs;
+pub mod json_stream;
 pub mod pipeline;
 pub mod run_file;
 

@@ -8,6 +8,7 @@ use super::archive::zip;
 use super::archive::{ArchiveReader, FileSink};
 use super::decompress::{self, Codec, DecodeError, Decoder};
 use super::event_log::EventLogParser;
+use super::json_stream::Compactor;
 use super::{cloudwatch, run_file};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Run, SourceFormat};
@@ -55,8 +56,20 @@ pub struct FileDecoder {
     decoder: Option<Box<dyn Decoder>>,
     codec: Codec,
     bytes_in: u64,
+    /// Compressed bytes given to the decoder, and what came out of them.
+    consumed: u64,
+    bytes_out: u64,
+    /// Compressed bytes to give the decoder at a time (see `feed`).
+    piece: usize,
     failed: Option<DecodeError>,
 }
+
+/// Decompressed bytes aimed at per piece of input given to a decoder.
+const OUT_PER_PIECE: u64 = 4 << 20;
+/// Largest sustained expansion accepted (decompressed : compressed)...
+pub const MAX_RATIO: u64 = 1000;
+/// ...once this much has been decompressed.
+pub const RATIO_CHECK_AFTER: u64 = 1 << 30;
 
 impl FileDecoder {
     /// A decoder for the file `name`.
@@ -67,6 +80,9 @@ impl FileDecoder {
             decoder: None,
             codec: Codec::None,
             bytes_in: 0,
+            consumed: 0,
+            bytes_out: 0,
+            piece: 64 * 1024,
             failed: None,
         }
     }
@@ -110,6 +126,9 @@ impl FileDecoder {
         self.decoder = Some(decompress::decoder(self.codec));
     }
 
+    /// Decodes `input` in pieces sized to give about [`OUT_PER_PIECE`] each (a highly compressed
+    /// stream gets small pieces), so that a stream that expands past [`MAX_RATIO`] is stopped
+    /// within a few MB of output.
     fn feed(
         &mut self,
         input: &[u8],
@@ -118,11 +137,37 @@ impl FileDecoder {
         let Some(d) = self.decoder.as_mut() else {
             return Ok(());
         };
-        let r = d.push(input, out);
-        if let Err(e) = &r {
-            self.failed = Some(e.clone());
+        let mut rest = input;
+        while !rest.is_empty() {
+            let n = self.piece.clamp(1, rest.len());
+            let mut produced = 0u64;
+            let r = d.push(&rest[..n], &mut |b| {
+                produced += b.len() as u64;
+                out(b);
+            });
+            self.consumed += n as u64;
+            self.bytes_out += produced;
+            if let Err(e) = r {
+                self.failed = Some(e.clone());
+                return Err(e);
+            }
+            rest = &rest[n..];
+            let ratio = produced / n as u64;
+            self.piece = (OUT_PER_PIECE / ratio.max(1)).clamp(64, 1 << 20) as usize;
+            if self.bytes_out > RATIO_CHECK_AFTER
+                && self.bytes_out / self.consumed.max(1) > MAX_RATIO
+            {
+                let e = DecodeError::Unsupported(format!(
+                    "the {} stream expands more than {MAX_RATIO}:1 ({} from {} so far); Spark's codecs compress event logs 5–50:1, so this is not one (a crafted or damaged stream). If it is a log, decompress it first and load the result",
+                    self.codec.name(),
+                    crate::model::units::format_bytes(self.bytes_out as f64),
+                    crate::model::units::format_bytes(self.consumed as f64),
+                ));
+                self.failed = Some(e.clone());
+                return Err(e);
+            }
         }
-        r
+        Ok(())
     }
 
     /// End of the file: flushes; `Err(Truncated)` if the compressed stream was cut off.
@@ -147,14 +192,186 @@ impl FileDecoder {
     }
 }
 
+/// Blank space (and a byte-order mark) allowed before a file's content; more is not a log.
+pub const MAX_LEADING_BLANK: u64 = 16 << 20;
+
+/// The start of a file while its kind is not known: leading blank space is counted, not kept,
+/// so sniffing is linear and bounded whatever comes before the content.
+#[derive(Default)]
+struct Sniff {
+    /// Content bytes (after any BOM and blank space), up to [`SNIFF_BYTES`].
+    head: Vec<u8>,
+    /// Blank bytes skipped before the content.
+    blank: u64,
+    /// Newlines among them (the parser's line numbers start after them).
+    newlines: u64,
+    /// Bytes of a UTF-8 byte-order mark matched so far at the very start (3 = seen).
+    bom: u8,
+}
+
+impl Sniff {
+    /// Takes what it needs of `bytes` (a BOM at the very start, blank space before the content,
+    /// content up to [`SNIFF_BYTES`]); returns how many bytes it took.
+    fn push(&mut self, bytes: &[u8]) -> usize {
+        const BOM: &[u8; 3] = b"\xEF\xBB\xBF";
+        let mut at = 0;
+        while self.bom < 3 && self.head.is_empty() && self.blank == 0 {
+            match bytes.get(at) {
+                Some(&b) if b == BOM[usize::from(self.bom)] => {
+                    self.bom += 1;
+                    at += 1;
+                }
+                Some(_) => {
+                    // Not a BOM after all: the bytes matched so far are content.
+                    self.head.extend_from_slice(&BOM[..usize::from(self.bom)]);
+                    self.bom = 3;
+                }
+                None => return at,
+            }
+        }
+        if self.head.is_empty() {
+            let rest = &bytes[at..];
+            let n = rest
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+                .unwrap_or(rest.len());
+            self.blank += n as u64;
+            self.newlines += memchr::memchr_iter(b'\n', &rest[..n]).count() as u64;
+            at += n;
+        }
+        let room = SNIFF_BYTES.saturating_sub(self.head.len());
+        let take = room.min(bytes.len() - at);
+        self.head.extend_from_slice(&bytes[at..at + take]);
+        at + take
+    }
+
+    /// Enough content to decide what the file is.
+    fn full(&self) -> bool {
+        self.head.len() >= SNIFF_BYTES
+    }
+}
+
+/// Largest JSON document other than a run file held (blank space not counted): CloudWatch
+/// exports, JSON lines of events with their keys out of order.
+pub const MAX_DOCUMENT_BYTES: usize = 512 << 20;
+
+/// A JSON document being read.
+struct JsonDoc {
+    compactor: Compactor,
+    state: JsonState,
+}
+
+enum JsonState {
+    /// The first compact bytes, until the first key is known.
+    Start(Vec<u8>),
+    /// A run file, read member by member.
+    RunFile(Box<run_file::StreamReader>),
+    /// Another document (a CloudWatch export, …), kept whole but compact.
+    Whole(Vec<u8>),
+}
+
+impl JsonDoc {
+    fn new() -> JsonDoc {
+        JsonDoc {
+            compactor: Compactor::default(),
+            state: JsonState::Start(Vec::new()),
+        }
+    }
+
+    /// Feeds bytes; an error message if the document cannot be read.
+    fn push(&mut self, file: &str, bytes: &[u8]) -> Option<Error> {
+        match &mut self.state {
+            JsonState::RunFile(r) => {
+                let mut buf = Vec::with_capacity(bytes.len());
+                self.compactor.push(bytes, &mut buf);
+                r.push_compact(&buf);
+                return r.error().cloned();
+            }
+            JsonState::Whole(buf) => {
+                self.compactor.push(bytes, buf);
+                if buf.len() > MAX_DOCUMENT_BYTES {
+                    return Some(Error::new(
+                        file,
+                        ErrorKind::UnsupportedFormat,
+                        format!(
+                            "a JSON document larger than {} (blank space not counted): more than a CloudWatch export of a job holds",
+                            crate::model::units::format_bytes(MAX_DOCUMENT_BYTES as f64)
+                        ),
+                    ));
+                }
+                return None;
+            }
+            JsonState::Start(buf) => self.compactor.push(bytes, buf),
+        }
+        // Decide once the first key is complete (or the document is not an object).
+        let key = match &self.state {
+            JsonState::Start(buf) if buf.len() < 64 * 1024 => first_key(buf),
+            JsonState::Start(_) => FirstKey::None,
+            _ => return None,
+        };
+        if matches!(key, FirstKey::Incomplete) {
+            return None;
+        }
+        let buf = match std::mem::replace(&mut self.state, JsonState::Whole(Vec::new())) {
+            JsonState::Start(buf) => buf,
+            other => {
+                self.state = other;
+                return None;
+            }
+        };
+        self.state = match key {
+            FirstKey::Key(k) if run_file::KEYS.contains(&k.as_str()) => {
+                let mut r = run_file::StreamReader::new(file);
+                r.push_compact(&buf);
+                JsonState::RunFile(Box::new(r))
+            }
+            _ => JsonState::Whole(buf),
+        };
+        match &self.state {
+            JsonState::RunFile(r) => r.error().cloned(),
+            _ => None,
+        }
+    }
+}
+
+/// The first key of a compact JSON document, as far as it has arrived.
+enum FirstKey {
+    Incomplete,
+    Key(String),
+    /// Not an object, or an empty one.
+    None,
+}
+
+fn first_key(buf: &[u8]) -> FirstKey {
+    match buf {
+        [] | [b'{'] => return FirstKey::Incomplete,
+        [b'{', b'"', ..] => {}
+        _ => return FirstKey::None,
+    }
+    let mut escape = false;
+    for (i, &b) in buf.iter().enumerate().skip(2) {
+        if escape {
+            escape = false;
+        } else if b == b'\\' {
+            escape = true;
+        } else if b == b'"' {
+            return match serde_json::from_slice::<String>(&buf[1..=i]) {
+                Ok(k) => FirstKey::Key(k),
+                Err(_) => FirstKey::None,
+            };
+        }
+    }
+    FirstKey::Incomplete
+}
+
 /// What the decompressed content of the input turned out to be.
 enum Content {
-    /// Not decided yet: the first bytes of the current file.
-    Undecided(Vec<u8>),
+    /// Not decided yet: the start of the current file.
+    Undecided(Sniff),
     /// Spark event log lines.
     EventLog,
-    /// A JSON document (run file or CloudWatch export), kept whole.
-    Document(Vec<u8>),
+    /// A JSON document: blank space dropped as it arrives; its first key decides how it is read.
+    Json(Box<JsonDoc>),
     /// An empty or skipped file.
     Skip,
 }
@@ -171,6 +388,10 @@ pub struct ContentSink {
     files: usize,
     empty_files: Vec<String>,
     pub(crate) warnings: Vec<String>,
+    /// A stream cut off before it gave any byte (the error if nothing else is read).
+    cut_off: Option<Error>,
+    /// Run files read (one is expected, on its own).
+    run_files: Vec<(String, Run)>,
 }
 
 fn starts_like_event_log(b: &[u8]) -> bool {
@@ -196,6 +417,8 @@ impl ContentSink {
             files: 0,
             empty_files: Vec::new(),
             warnings: Vec::new(),
+            cut_off: None,
+            run_files: Vec::new(),
         }
     }
 
@@ -214,7 +437,7 @@ impl ContentSink {
         self.end_file();
         self.file = file.to_string();
         self.files += 1;
-        self.content = Content::Undecided(Vec::new());
+        self.content = Content::Undecided(Sniff::default());
     }
 
     /// Adds a warning about the current input.
@@ -228,26 +451,52 @@ impl ContentSink {
             return;
         }
         self.bytes_out += bytes.len() as u64;
+        self.feed(bytes);
+    }
+
+    fn feed(&mut self, bytes: &[u8]) {
         match &mut self.content {
             Content::EventLog => {
                 if let Some(p) = self.parser.as_mut() {
                     p.push(bytes);
                 }
             }
-            Content::Document(buf) => buf.extend_from_slice(bytes),
+            Content::Json(doc) => {
+                if let Some(e) = doc.push(&self.file, bytes) {
+                    self.error = Some(e);
+                    self.content = Content::Skip;
+                }
+            }
             Content::Skip => {}
-            Content::Undecided(head) => {
-                head.extend_from_slice(bytes);
-                if strip_bom(head).trim_ascii_start().len() >= SNIFF_BYTES {
-                    let head = std::mem::take(head);
-                    self.decide(head);
+            Content::Undecided(sniff) => {
+                let used = sniff.push(bytes);
+                if sniff.blank > MAX_LEADING_BLANK {
+                    let n = sniff.blank;
+                    self.error = Some(Error::new(
+                        &self.file,
+                        ErrorKind::UnsupportedFormat,
+                        format!(
+                            "not a Spark event log, CloudWatch export or Runlens run file: it starts with more than {} of blank space ({n} bytes and nothing else so far)",
+                            crate::model::units::format_bytes(MAX_LEADING_BLANK as f64)
+                        ),
+                    ));
+                    self.content = Content::Skip;
+                    return;
+                }
+                if sniff.full() {
+                    let sniff = std::mem::take(sniff);
+                    self.decide(sniff);
+                    if used < bytes.len() {
+                        self.feed(&bytes[used..]);
+                    }
                 }
             }
         }
     }
 
-    fn decide(&mut self, head: Vec<u8>) {
-        let body = strip_bom(&head).trim_ascii_start();
+    fn decide(&mut self, sniff: Sniff) {
+        let head = sniff.head;
+        let body = head.as_slice();
         if body.is_empty() {
             self.empty_files.push(self.file.clone());
             self.content = Content::Skip;
@@ -257,10 +506,17 @@ impl ContentSink {
                 .parser
                 .get_or_insert_with(|| EventLogParser::new(&file));
             parser.begin_file(&file);
+            parser.skip_lines(sniff.newlines);
             parser.push(&head);
             self.content = Content::EventLog;
         } else if body[0] == b'{' || body[0] == b'[' {
-            self.content = Content::Document(head);
+            let mut doc = JsonDoc::new();
+            let e = doc.push(&self.file, &head);
+            self.content = Content::Json(Box::new(doc));
+            if let Some(e) = e {
+                self.error = Some(e);
+                self.content = Content::Skip;
+            }
         } else {
             self.error = Some(Error::new(
                 &self.file,
@@ -277,11 +533,19 @@ impl ContentSink {
     /// Ends the current file.
     pub fn end_file(&mut self) {
         match std::mem::replace(&mut self.content, Content::Skip) {
-            Content::Undecided(head) => self.decide(head),
+            Content::Undecided(sniff) => self.decide(sniff),
             other => self.content = other,
         }
         match std::mem::replace(&mut self.content, Content::Skip) {
-            Content::Document(buf) => self.documents.push((self.file.clone(), buf)),
+            Content::Json(doc) => match doc.state {
+                JsonState::Start(buf) | JsonState::Whole(buf) => {
+                    self.documents.push((self.file.clone(), buf))
+                }
+                JsonState::RunFile(r) => match r.finish() {
+                    Ok(run) => self.run_files.push((self.file.clone(), run)),
+                    Err(e) => self.error = Some(e),
+                },
+            },
             Content::EventLog => {
                 if let Some(p) = self.parser.as_mut() {
                     p.end_file();
@@ -297,7 +561,18 @@ impl ContentSink {
         if let Some(e) = self.error {
             return Err(e);
         }
-        let (mut run, format) = if let Some(parser) = self.parser {
+        if let Some((name, _)) = self.run_files.first() {
+            if self.run_files.len() > 1 || self.parser.is_some() || !self.documents.is_empty() {
+                return Err(Error::new(
+                    name,
+                    ErrorKind::InvalidContent,
+                    "a run file must be loaded on its own, not together with other files",
+                ));
+            }
+        }
+        let (mut run, format) = if let Some((_, run)) = self.run_files.pop() {
+            (run, SourceFormat::RunFile)
+        } else if let Some(parser) = self.parser {
             if parser.events() == 0 {
                 return Err(Error::new(
                     &self.input,
@@ -317,6 +592,8 @@ impl ContentSink {
             (run, SourceFormat::SparkEventLog)
         } else if !self.documents.is_empty() {
             documents_to_run(&self.input, self.documents)?
+        } else if let Some(e) = self.cut_off {
+            return Err(e);
         } else if self.files == 0 || !self.empty_files.is_empty() {
             return Err(Error::new(
                 &self.input,
@@ -852,6 +1129,18 @@ pub fn handle_decode_error(
     e: DecodeError,
 ) -> Result<()> {
     match e {
+        DecodeError::Truncated(detail) if sink.bytes_out() == 0 => {
+            // Nothing came out: "empty" would mislead; the stream was cut before its first data.
+            sink.cut_off.get_or_insert(Error::new(
+                file,
+                ErrorKind::Corrupt,
+                format!(
+                    "the {} stream is cut off before any data could be decoded ({detail}): the file is truncated",
+                    codec.name()
+                ),
+            ));
+            Ok(())
+        }
         DecodeError::Truncated(detail) => {
             sink.warn(format!(
                 "{file}: the {} stream is cut off ({detail}): the log is truncated or still being written; loaded what was complete",

@@ -64,6 +64,211 @@ pub fn schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(Run)).unwrap_or(serde_json::Value::Null)
 }
 
+/// Largest value of one member or array element of a run file (a series, the meta), bytes.
+pub const MAX_VALUE_BYTES: usize = 256 << 20;
+/// Largest run file read (blank space not counted): beyond, the run would not fit in memory.
+pub const MAX_RUN_FILE_BYTES: u64 = if cfg!(target_arch = "wasm32") {
+    1 << 30
+} else {
+    4 << 30
+};
+
+/// Reads a run file as it streams in: every array element is parsed on its own, so memory
+/// follows the run, not the file's bytes or layout (any key order, any blank space).
+pub struct StreamReader {
+    name: String,
+    compactor: crate::ingest::json_stream::Compactor,
+    framer: crate::ingest::json_stream::ObjectFramer,
+    buf: Vec<u8>,
+    run: Run,
+    format: Option<String>,
+    has_meta: bool,
+    bytes: u64,
+    error: Option<Error>,
+}
+
+impl StreamReader {
+    /// A reader for the run file `name`.
+    pub fn new(name: &str) -> StreamReader {
+        StreamReader {
+            name: name.to_string(),
+            compactor: Default::default(),
+            framer: crate::ingest::json_stream::ObjectFramer::new(MAX_VALUE_BYTES),
+            buf: Vec::new(),
+            run: Run::default(),
+            format: None,
+            has_meta: false,
+            bytes: 0,
+            error: None,
+        }
+    }
+
+    /// The first error, if any.
+    pub fn error(&self) -> Option<&Error> {
+        self.error.as_ref()
+    }
+
+    /// Feeds bytes of the file (after decompression); stops at the first error.
+    pub fn push(&mut self, input: &[u8]) {
+        if self.error.is_some() {
+            return;
+        }
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        self.compactor.push(input, &mut buf);
+        self.push_compact(&buf);
+        self.buf = buf;
+    }
+
+    /// Feeds bytes without blank space outside strings (as [`Compactor`] gives them).
+    ///
+    /// [`Compactor`]: crate::ingest::json_stream::Compactor
+    pub fn push_compact(&mut self, buf: &[u8]) {
+        if self.error.is_some() {
+            return;
+        }
+        self.bytes += buf.len() as u64;
+        if self.bytes > MAX_RUN_FILE_BYTES {
+            self.error = Some(Error::new(
+                &self.name,
+                ErrorKind::UnsupportedFormat,
+                format!(
+                    "the run file is larger than {} (blank space not counted), more than Runlens holds in memory here",
+                    crate::model::units::format_bytes(MAX_RUN_FILE_BYTES as f64)
+                ),
+            ));
+            return;
+        }
+        let (run, format, has_meta) = (&mut self.run, &mut self.format, &mut self.has_meta);
+        let r = self
+            .framer
+            .push(buf, &mut |m| member(run, format, has_meta, m));
+        if let Err(e) = r {
+            self.error = Some(Error::new(&self.name, ErrorKind::InvalidContent, e));
+        }
+    }
+
+    /// The run, checked.
+    pub fn finish(self) -> Result<Run> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let name = &self.name;
+        self.framer
+            .finish()
+            .map_err(|e| Error::new(name, ErrorKind::InvalidContent, e))?;
+        match self.format.as_deref() {
+            Some(RUN_FORMAT) => {}
+            Some(other) => {
+                return Err(Error::new(
+                    name,
+                    ErrorKind::UnsupportedFormat,
+                    format!(
+                        "run file format \"{other}\" is not one this Runlens reads ({RUN_FORMAT})"
+                    ),
+                ))
+            }
+            None => {
+                return Err(Error::new(
+                    name,
+                    ErrorKind::InvalidContent,
+                    format!("not a valid {RUN_FORMAT} file: it has no \"format\""),
+                ))
+            }
+        }
+        if !self.has_meta {
+            return Err(Error::new(
+                name,
+                ErrorKind::InvalidContent,
+                format!("not a valid {RUN_FORMAT} file: it has no \"meta\""),
+            ));
+        }
+        let mut run = self.run;
+        validate(name, &run)?;
+        run.sort_executors();
+        Ok(run)
+    }
+}
+
+/// Reads one member (or array element) of a run file into `run`.
+fn member(
+    run: &mut Run,
+    format: &mut Option<String>,
+    has_meta: &mut bool,
+    m: crate::ingest::json_stream::Member,
+) -> std::result::Result<(), String> {
+    use crate::ingest::json_stream::Member;
+    fn one<'a, T: serde::Deserialize<'a>>(
+        key: &str,
+        v: &'a [u8],
+    ) -> std::result::Result<T, String> {
+        serde_json::from_slice(v).map_err(|e| format!("not a valid {RUN_FORMAT} file: {key}: {e}"))
+    }
+    fn all<T: serde::de::DeserializeOwned>(
+        key: &str,
+        v: &[u8],
+        into: &mut Vec<T>,
+    ) -> std::result::Result<(), String> {
+        // Not an array (null): nothing; anything else is an error of that member.
+        let items: Option<Vec<T>> = one(key, v)?;
+        into.extend(items.unwrap_or_default());
+        Ok(())
+    }
+    match m {
+        Member::Value("format", v) => {
+            let f: String = one("format", v)?;
+            if f != RUN_FORMAT {
+                return Err(format!(
+                    "run file format \"{f}\" is not one this Runlens reads ({RUN_FORMAT})"
+                ));
+            }
+            run.format = f.clone();
+            *format = Some(f);
+        }
+        Member::Value("meta", v) => {
+            run.meta = one("meta", v)?;
+            *has_meta = true;
+        }
+        Member::Element("executors", v) => run.executors.push(one("executors", v)?),
+        Member::Element("jobs", v) => run.jobs.push(one("jobs", v)?),
+        Member::Element("stages", v) => run.stages.push(one("stages", v)?),
+        Member::Element("tasks", v) => run.tasks.push(one("tasks", v)?),
+        Member::Element("sql", v) => run.sql.push(one("sql", v)?),
+        Member::Element("series", v) => run.series.push(one("series", v)?),
+        Member::Element("warnings", v) => run.warnings.push(one("warnings", v)?),
+        Member::Value("executors", v) => all("executors", v, &mut run.executors)?,
+        Member::Value("jobs", v) => all("jobs", v, &mut run.jobs)?,
+        Member::Value("stages", v) => all("stages", v, &mut run.stages)?,
+        Member::Value("tasks", v) => all("tasks", v, &mut run.tasks)?,
+        Member::Value("sql", v) => all("sql", v, &mut run.sql)?,
+        Member::Value("series", v) => all("series", v, &mut run.series)?,
+        Member::Value("warnings", v) => all("warnings", v, &mut run.warnings)?,
+        Member::Element("format" | "meta", _) => {
+            return Err(format!(
+                "not a valid {RUN_FORMAT} file: format and meta are not arrays"
+            ))
+        }
+        // Readers ignore unknown members, but they must still be JSON.
+        Member::Value(k, v) | Member::Element(k, v) => {
+            one::<serde::de::IgnoredAny>(k, v)?;
+        }
+    }
+    Ok(())
+}
+
+/// The top-level keys of a run file.
+pub const KEYS: [&str; 9] = [
+    "format",
+    "meta",
+    "executors",
+    "jobs",
+    "stages",
+    "tasks",
+    "sql",
+    "series",
+    "warnings",
+];
+
 fn validate(name: &str, run: &Run) -> Result<()> {
     let bad = |problem: String| Err(Error::new(name, ErrorKind::InvalidContent, problem));
     if !(run.meta.duration_s.is_finite() && run.meta.duration_s >= 0.0) {

@@ -185,9 +185,18 @@ impl Run {
         self.executors.iter().filter(|e| !e.is_driver)
     }
 
-    /// The series with this exact metric name.
+    /// The series with this exact metric name (a scan: for many lookups, [`Run::series_map`]).
     pub fn series(&self, metric: &str) -> Option<&Series> {
         self.series.iter().find(|s| s.metric == metric)
+    }
+
+    /// Every series by metric name (the first of duplicates), for lookups in loops.
+    pub fn series_map(&self) -> std::collections::HashMap<&str, &Series> {
+        let mut m = std::collections::HashMap::with_capacity(self.series.len());
+        for s in &self.series {
+            m.entry(s.metric.as_str()).or_insert(s);
+        }
+        m
     }
 
     /// A display name: label, else app name, else job name, else app id; with the attempt when

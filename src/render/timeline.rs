@@ -66,11 +66,13 @@ pub fn raster(run: &Run, x0: f64, x1: f64, columns: usize) -> Vec<Lane> {
             }
         }
     }
+    let by_id: HashMap<&str, &crate::model::Executor> =
+        run.executors.iter().map(|e| (e.id.as_str(), e)).collect();
     order
         .iter()
         .zip(busy)
         .map(|(id, cols)| {
-            let exec = run.executors.iter().find(|e| e.id == *id);
+            let exec = by_id.get(id).copied();
             let slots = exec.and_then(|e| e.cores).unwrap_or(1).max(1);
             let alive = (
                 exec.and_then(|e| e.added_s).unwrap_or(0.0),

@@ -403,8 +403,9 @@ impl Router {
         }
         let decoder = if now {
             let run = self.surface(g, sink);
-            sink.begin(run, &name);
-            Some(FileDecoder::new(&name))
+            let full = format!("{}!/{name}", self.archive);
+            sink.begin(run, &full);
+            Some(FileDecoder::new(&full))
         } else {
             None
         };
@@ -437,8 +438,9 @@ impl Router {
     fn replay(&mut self, g: usize, h: Held, sink: &mut dyn FileSink) {
         self.held_bytes = self.held_bytes.saturating_sub(h.raw.len());
         let run = self.surface(g, sink);
-        sink.begin(run, &h.name);
-        let mut dec = FileDecoder::new(&h.name);
+        let full = format!("{}!/{}", self.archive, h.name);
+        sink.begin(run, &full);
+        let mut dec = FileDecoder::new(&full);
         if h.stored {
             for piece in h.raw.chunks(64 * 1024) {
                 push_file(&mut dec, run, piece, sink);

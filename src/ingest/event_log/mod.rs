@@ -6,7 +6,7 @@ pub mod layout;
 mod lines;
 
 use builder::{Pos, RunBuilder};
-pub use lines::LineSplitter;
+pub use lines::{LineSplitter, Piece, MAX_LINE_BYTES};
 
 use crate::model::Run;
 
@@ -49,17 +49,45 @@ impl EventLogParser {
         self.line = 0;
     }
 
+    /// Counts `n` lines that were read before the parser saw the file (blank lines).
+    pub fn skip_lines(&mut self, n: u64) {
+        self.line += n;
+    }
+
     /// Feeds decompressed bytes.
     pub fn push(&mut self, bytes: &[u8]) {
         let mut lines = std::mem::take(&mut self.lines);
-        lines.push(bytes, |line| self.line(line));
+        lines.push(bytes, |piece| match piece {
+            Piece::Line(line) => self.line(line),
+            Piece::Dropped(len) => self.too_long(len),
+        });
         self.lines = lines;
+    }
+
+    fn too_long(&mut self, len: u64) {
+        self.line += 1;
+        self.bad_lines += 1;
+        let msg = format!(
+            "{}: line {}: {} bytes long, longer than any event line ({} at most); skipped",
+            self.file,
+            self.line,
+            len,
+            crate::model::units::format_bytes(MAX_LINE_BYTES as f64)
+        );
+        self.builder.warn("long-line", msg);
     }
 
     /// Ends the current file: a last line without a newline is used if it is a whole event.
     pub fn end_file(&mut self) {
         let mut lines = std::mem::take(&mut self.lines);
-        if let Some(rest) = lines.take_rest() {
+        let rest = match lines.take_rest() {
+            Ok(rest) => rest,
+            Err(len) => {
+                self.too_long(len);
+                None
+            }
+        };
+        if let Some(rest) = rest {
             let trimmed = rest.trim_ascii();
             if !trimmed.is_empty() {
                 if serde_json::from_slice::<serde::de::IgnoredAny>(trimmed).is_ok() {
