@@ -37,6 +37,8 @@ pub struct Totals {
     pub peak_executors: u64,
     /// Executor lifetime summed, hours.
     pub executor_hours: f64,
+    /// Totals that reached the largest number a total holds (2^64 − 1) and stopped there.
+    pub saturated: Vec<&'static str>,
 }
 
 fn series_total(run: &Run, metric: &str) -> Option<u64> {
@@ -99,18 +101,30 @@ pub fn totals(run: &Run) -> Totals {
     let ended = run.tasks.iter().filter(|x| x.status != TaskStatus::Running);
     let mut n = 0;
     let (mut failed, mut killed) = (0, 0);
-    let (mut inp, mut out, mut sw, mut sr, mut ms, mut ds) = (0, 0, 0, 0, 0, 0);
+    let (mut inp, mut out, mut sw, mut sr, mut ms, mut ds) = (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
     for task in ended {
         // Counted as the History Server counts task-end events (AppStatusListener.onTaskEnd).
         n += task.end_events();
         failed += task.failed_end_events();
         killed += u64::from(task.status == TaskStatus::Killed);
-        inp += task.input_bytes;
-        out += task.output_bytes;
-        sw += task.shuffle_write_bytes;
-        sr += task.shuffle_read_bytes();
-        ms += task.memory_spill_bytes;
-        ds += task.disk_spill_bytes;
+        // Saturating: a total that overflows says so instead of wrapping.
+        let add =
+            |sum: &mut u64, v: u64, name, flags: &mut Vec<&'static str>| match sum.checked_add(v) {
+                Some(x) => *sum = x,
+                None => {
+                    *sum = u64::MAX;
+                    if !flags.contains(&name) {
+                        flags.push(name);
+                    }
+                }
+            };
+        let f = &mut t.saturated;
+        add(&mut inp, task.input_bytes, "input_bytes", f);
+        add(&mut out, task.output_bytes, "output_bytes", f);
+        add(&mut sw, task.shuffle_write_bytes, "shuffle_write_bytes", f);
+        add(&mut sr, task.shuffle_read_bytes(), "shuffle_read_bytes", f);
+        add(&mut ms, task.memory_spill_bytes, "memory_spill_bytes", f);
+        add(&mut ds, task.disk_spill_bytes, "disk_spill_bytes", f);
     }
     t.stages = Some(
         run.stages
@@ -301,7 +315,14 @@ pub fn record(
         memory_spill_bytes: t.memory_spill_bytes,
         disk_spill_bytes: t.disk_spill_bytes,
         straggler: straggler.map(StragglerRecord::from),
-        warnings: run.warnings.clone(),
+        warnings: run
+            .warnings
+            .iter()
+            .cloned()
+            .chain(t.saturated.iter().map(|k| {
+                format!("{k}: the total exceeds 18,446,744,073,709,551,615 (2^64 − 1) and is shown as that number")
+            }))
+            .collect(),
         platform: super::platform::detect(run).map(|p| p.kind.as_str().to_string()),
     }
 }
@@ -354,14 +375,14 @@ pub fn executor_totals(run: &Run) -> Vec<ExecutorTotals> {
             continue;
         };
         let e = &mut out[i];
-        e.tasks += t.end_events();
-        e.failed_tasks += t.failed_end_events();
-        e.duration_ms += ms(t.duration_s());
-        e.gc_ms += ms(t.gc_time_s);
-        e.input_bytes += t.input_bytes;
-        e.shuffle_read_bytes += t.shuffle_read_bytes();
-        e.shuffle_write_bytes += t.shuffle_write_bytes;
-        e.disk_spill_bytes += t.disk_spill_bytes;
+        e.tasks = e.tasks.saturating_add(t.end_events());
+        e.failed_tasks = e.failed_tasks.saturating_add(t.failed_end_events());
+        e.duration_ms = e.duration_ms.saturating_add(ms(t.duration_s()));
+        e.gc_ms = e.gc_ms.saturating_add(ms(t.gc_time_s));
+        e.input_bytes = e.input_bytes.saturating_add(t.input_bytes);
+        e.shuffle_read_bytes = e.shuffle_read_bytes.saturating_add(t.shuffle_read_bytes());
+        e.shuffle_write_bytes = e.shuffle_write_bytes.saturating_add(t.shuffle_write_bytes);
+        e.disk_spill_bytes = e.disk_spill_bytes.saturating_add(t.disk_spill_bytes);
     }
     out
 }
@@ -419,17 +440,19 @@ pub fn stage_totals(run: &Run) -> Vec<StageTotals> {
             continue;
         };
         let s = &mut out[i];
-        s.tasks += t.end_events();
-        s.run_time_ms += ms(t.run_time_s);
-        s.cpu_time_ns += (t.cpu_time_s * 1e9).round().max(0.0) as u64;
-        s.gc_ms += ms(t.gc_time_s);
-        s.result_size_bytes += t.result_size_bytes;
-        s.input_bytes += t.input_bytes;
-        s.output_bytes += t.output_bytes;
-        s.shuffle_read_bytes += t.shuffle_read_bytes();
-        s.shuffle_write_bytes += t.shuffle_write_bytes;
-        s.memory_spill_bytes += t.memory_spill_bytes;
-        s.disk_spill_bytes += t.disk_spill_bytes;
+        s.tasks = s.tasks.saturating_add(t.end_events());
+        s.run_time_ms = s.run_time_ms.saturating_add(ms(t.run_time_s));
+        s.cpu_time_ns = s
+            .cpu_time_ns
+            .saturating_add((t.cpu_time_s * 1e9).round().max(0.0) as u64);
+        s.gc_ms = s.gc_ms.saturating_add(ms(t.gc_time_s));
+        s.result_size_bytes = s.result_size_bytes.saturating_add(t.result_size_bytes);
+        s.input_bytes = s.input_bytes.saturating_add(t.input_bytes);
+        s.output_bytes = s.output_bytes.saturating_add(t.output_bytes);
+        s.shuffle_read_bytes = s.shuffle_read_bytes.saturating_add(t.shuffle_read_bytes());
+        s.shuffle_write_bytes = s.shuffle_write_bytes.saturating_add(t.shuffle_write_bytes);
+        s.memory_spill_bytes = s.memory_spill_bytes.saturating_add(t.memory_spill_bytes);
+        s.disk_spill_bytes = s.disk_spill_bytes.saturating_add(t.disk_spill_bytes);
     }
     out
 }

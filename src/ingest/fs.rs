@@ -130,6 +130,10 @@ impl FileSink for ChannelSink {
         self.flush();
         self.send(Msg::Note(run, message));
     }
+
+    fn stopped(&self, _run: usize) -> bool {
+        self.closed
+    }
 }
 
 /// Reads one file into `sink`: an archive's runs, or the file as a file of run 0.
@@ -180,7 +184,16 @@ fn read_file(path: &Path, only: Option<&str>, first: bool, sink: &mut ChannelSin
                 return;
             }
         } else if let Some(d) = dec.as_mut() {
-            if let Err(e) = d.push(chunk, &mut |out| sink.data(0, out)) {
+            let stop = std::cell::Cell::new(false);
+            let r = d.push_until(
+                chunk,
+                &mut |out| {
+                    sink.data(0, out);
+                    stop.set(sink.closed);
+                },
+                &stop,
+            );
+            if let Err(e) = r {
                 result = Err(e);
                 break;
             }

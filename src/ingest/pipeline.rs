@@ -82,7 +82,8 @@ impl FileDecoder {
             bytes_in: 0,
             consumed: 0,
             bytes_out: 0,
-            piece: 64 * 1024,
+            // Small until the stream's ratio is known: a few KB of zstd can hold gigabytes.
+            piece: 1024,
             failed: None,
         }
     }
@@ -97,28 +98,41 @@ impl FileDecoder {
         self.bytes_in
     }
 
-    /// Feeds file bytes; decompressed output goes to `out`. A corrupt stream is an error only if
-    /// nothing was decoded yet; `emitted` tells whether `out` has received anything.
+    /// Feeds file bytes; decompressed output goes to `out`.
     pub fn push(
         &mut self,
         input: &[u8],
         out: &mut dyn FnMut(&[u8]),
     ) -> std::result::Result<(), DecodeError> {
+        self.push_until(input, out, &std::cell::Cell::new(false))
+    }
+
+    /// As [`FileDecoder::push`], but stops decoding (within a few MB of output) once `stop` is
+    /// set — `out` sets it when what it feeds has rejected the content.
+    pub fn push_until(
+        &mut self,
+        input: &[u8],
+        out: &mut dyn FnMut(&[u8]),
+        stop: &std::cell::Cell<bool>,
+    ) -> std::result::Result<(), DecodeError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
         self.bytes_in += input.len() as u64;
+        let mut input = input;
         if self.decoder.is_none() {
-            if self.head.len() + input.len() < MAGIC_BYTES {
-                self.head.extend_from_slice(input);
+            // Only the magic bytes are held, not the chunk they came in.
+            let take = MAGIC_BYTES.saturating_sub(self.head.len()).min(input.len());
+            self.head.extend_from_slice(&input[..take]);
+            input = &input[take..];
+            if self.head.len() < MAGIC_BYTES {
                 return Ok(());
             }
-            let mut head = std::mem::take(&mut self.head);
-            head.extend_from_slice(input);
+            let head = std::mem::take(&mut self.head);
             self.start(&head);
-            return self.feed(&head, out);
+            self.feed(&head, out, stop)?;
         }
-        self.feed(input, out)
+        self.feed(input, out, stop)
     }
 
     fn start(&mut self, head: &[u8]) {
@@ -133,12 +147,13 @@ impl FileDecoder {
         &mut self,
         input: &[u8],
         out: &mut dyn FnMut(&[u8]),
+        stop: &std::cell::Cell<bool>,
     ) -> std::result::Result<(), DecodeError> {
         let Some(d) = self.decoder.as_mut() else {
             return Ok(());
         };
         let mut rest = input;
-        while !rest.is_empty() {
+        while !rest.is_empty() && !stop.get() {
             let n = self.piece.clamp(1, rest.len());
             let mut produced = 0u64;
             let r = d.push(&rest[..n], &mut |b| {
@@ -152,8 +167,12 @@ impl FileDecoder {
                 return Err(e);
             }
             rest = &rest[n..];
-            let ratio = produced / n as u64;
-            self.piece = (OUT_PER_PIECE / ratio.max(1)).clamp(64, 1 << 20) as usize;
+            // The next piece: about OUT_PER_PIECE of output at the ratio seen so far (this
+            // piece's, or the stream's, whichever is higher), growing at most twofold (a piece
+            // that completed no block says nothing about the next).
+            let ratio = (produced / n as u64).max(self.bytes_out / self.consumed.max(1));
+            let want = (OUT_PER_PIECE / ratio.max(1)).clamp(16, 1 << 20) as usize;
+            self.piece = want.min(self.piece.saturating_mul(2));
             if self.bytes_out > RATIO_CHECK_AFTER
                 && self.bytes_out / self.consumed.max(1) > MAX_RATIO
             {
@@ -178,7 +197,7 @@ impl FileDecoder {
         if self.decoder.is_none() {
             let head = std::mem::take(&mut self.head);
             self.start(&head);
-            self.feed(&head, out)?;
+            self.feed(&head, out, &std::cell::Cell::new(false))?;
         }
         match self.decoder.as_mut() {
             Some(d) => d.finish(out),
@@ -855,6 +874,10 @@ impl RunSinks {
 }
 
 impl crate::ingest::archive::FileSink for RunSinks {
+    fn stopped(&self, run: usize) -> bool {
+        self.runs.get(run).is_some_and(|r| r.1.error().is_some())
+    }
+
     fn run(&mut self, run: usize, entry: &str) {
         self.sink(run);
         let s = &mut self.runs[run];
@@ -959,13 +982,15 @@ impl Ingestor {
         }
         self.bytes_in += bytes.len() as u64;
         if let FileState::Sniff { head, .. } = &mut self.state {
-            if head.len() + bytes.len() < MAGIC_BYTES {
-                head.extend_from_slice(bytes);
+            // Only the magic bytes are held, not the chunk they came in.
+            let take = MAGIC_BYTES.saturating_sub(head.len()).min(bytes.len());
+            head.extend_from_slice(&bytes[..take]);
+            if head.len() < MAGIC_BYTES {
                 return Ok(());
             }
-            head.extend_from_slice(bytes);
-            let all = self.decide()?;
-            return self.feed(&all);
+            let head = self.decide()?;
+            self.feed(&head)?;
+            return self.feed(&bytes[take..]);
         }
         self.feed(bytes)
     }
@@ -1007,7 +1032,15 @@ impl Ingestor {
                 if *skip_rest {
                     return Ok(());
                 }
-                let r = decoder.push(bytes, &mut |out| sinks.data(0, out));
+                let stop = std::cell::Cell::new(false);
+                let r = decoder.push_until(
+                    bytes,
+                    &mut |out| {
+                        sinks.data(0, out);
+                        stop.set(sinks.error().is_some());
+                    },
+                    &stop,
+                );
                 if let Err(e) = r {
                     *skip_rest = true;
                     let (name, codec) = (decoder.name().to_string(), decoder.codec());

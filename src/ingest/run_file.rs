@@ -290,10 +290,105 @@ fn validate(name: &str, run: &Run) -> Result<()> {
             return bad(format!("series {} has times out of order", s.metric));
         }
     }
+    // Times as for event logs: finite, from an hour before the start to 30 days after it.
+    let max_s = crate::ingest::event_log::MAX_RUN_S;
+    let in_run = |t: f64| t.is_finite() && (-3600.0..=max_s).contains(&t);
+    if run.meta.duration_s > max_s {
+        return bad(format!(
+            "meta.duration_s is {} s: longer than any run (30 days)",
+            run.meta.duration_s
+        ));
+    }
     for t in &run.tasks {
+        if !in_run(t.launch_s) || t.finish_s.is_some_and(|f| !in_run(f)) {
+            return bad(format!(
+                "task {} has a time outside the run (launch {}, finish {:?}): times are seconds from the run's start, at most 30 days",
+                t.id, t.launch_s, t.finish_s
+            ));
+        }
         if t.finish_s.is_some_and(|f| f < t.launch_s) {
             return bad(format!("task {} finishes before it launches", t.id));
         }
     }
+    for e in &run.executors {
+        if e.added_s.is_some_and(|a| !in_run(a)) || e.removed_s.is_some_and(|r| !in_run(r)) {
+            return bad(format!("executor {} has a time outside the run", e.id));
+        }
+        if e.cores.is_some_and(|c| c == 0 || c > MAX_CORES) {
+            return bad(format!(
+                "executor {} has {} cores: an executor has 1 to {MAX_CORES}",
+                e.id,
+                e.cores.unwrap_or(0)
+            ));
+        }
+    }
+    if let Some(n) = run.meta.worker_count.filter(|n| *n > MAX_WORKERS) {
+        return bad(format!(
+            "meta.worker_count is {n}: a Glue job has at most {MAX_WORKERS} workers"
+        ));
+    }
+    for st in &run.stages {
+        if st.submitted_s.is_some_and(|a| !in_run(a)) || st.completed_s.is_some_and(|c| !in_run(c))
+        {
+            return bad(format!("stage {} has a time outside the run", st.id));
+        }
+    }
+    for s in &run.series {
+        if s.t_s.iter().any(|t| !t.is_finite()) || s.values.iter().any(|v| !v.is_finite()) {
+            return bad(format!(
+                "series {} has a time or value that is not a number",
+                s.metric
+            ));
+        }
+    }
+    if let Some(id) = stage_cycle(run) {
+        return bad(format!(
+            "stage {id} is its own ancestor: stage parents must not form a cycle"
+        ));
+    }
     Ok(())
+}
+
+/// Most cores of one executor in a run file (physical sense: the largest machines).
+pub const MAX_CORES: u32 = 1024;
+/// Most workers of a run (Glue's `NumberOfWorkers`), with room above Glue's own limits.
+pub const MAX_WORKERS: u32 = 10_000;
+
+/// A stage that is its own ancestor through `parent_ids`, if any (iterative, any depth).
+fn stage_cycle(run: &Run) -> Option<u64> {
+    use std::collections::HashMap;
+    let parents: HashMap<u64, &[u64]> = run
+        .stages
+        .iter()
+        .map(|s| (s.id, s.parent_ids.as_slice()))
+        .collect();
+    // 0 unseen, 1 on the current path, 2 done.
+    let mut state: HashMap<u64, u8> = HashMap::new();
+    for &start in parents.keys() {
+        if state.get(&start).copied().unwrap_or(0) != 0 {
+            continue;
+        }
+        let mut stack: Vec<(u64, usize)> = vec![(start, 0)];
+        state.insert(start, 1);
+        while let Some((node, i)) = stack.last().copied() {
+            let ps = parents.get(&node).copied().unwrap_or(&[]);
+            if let Some(&p) = ps.get(i) {
+                if let Some(top) = stack.last_mut() {
+                    top.1 += 1;
+                }
+                match state.get(&p).copied().unwrap_or(0) {
+                    1 => return Some(p),
+                    0 if parents.contains_key(&p) => {
+                        state.insert(p, 1);
+                        stack.push((p, 0));
+                    }
+                    _ => {}
+                }
+            } else {
+                state.insert(node, 2);
+                stack.pop();
+            }
+        }
+    }
+    None
 }

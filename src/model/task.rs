@@ -121,7 +121,8 @@ impl Task {
 
     /// Shuffle bytes read, local plus remote.
     pub fn shuffle_read_bytes(&self) -> u64 {
-        self.shuffle_read_local_bytes + self.shuffle_read_remote_bytes
+        self.shuffle_read_local_bytes
+            .saturating_add(self.shuffle_read_remote_bytes)
     }
 
     /// True once an end event was seen.

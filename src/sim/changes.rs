@@ -364,6 +364,22 @@ pub fn apply(s: &mut Scenario, changes: &[Change]) -> Result<Vec<String>, String
     });
     for c in ordered {
         let v = &c.value;
+        // Every number within its documented range before it touches the scenario.
+        let number = match v {
+            Value::U64(n) => Some(*n as f64),
+            Value::I64(n) => Some(*n as f64),
+            Value::F64(f) => Some(*f),
+            Value::OptU64(Some(n)) => Some(*n as f64),
+            _ => None,
+        };
+        if let Some(x) = number {
+            if c.key == "glue.workers" {
+                let wt = s.cluster.worker_type.clone();
+                super::limits::check_workers(wt.as_deref(), x as u64)?;
+            } else {
+                super::limits::check(c.key, x)?;
+            }
+        }
         let sp = &mut s.spark;
         match c.key {
             "spark.sql.shuffle.partitions" => sp.shuffle_partitions = u32c(v),

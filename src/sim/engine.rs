@@ -289,7 +289,7 @@ pub fn run(s: &Scenario) -> Result<Sim, String> {
     validate(s)?;
     let mut e = Engine::new(s, shape);
     e.start();
-    e.event_loop();
+    e.event_loop()?;
     Ok(e.finish())
 }
 
@@ -569,10 +569,21 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn event_loop(&mut self) {
+    /// Runs the events; `Err` when the simulated run goes past any real one (30 days of
+    /// simulated time, or more events than the work budget allows): a runaway, not a result.
+    fn event_loop(&mut self) -> Result<(), String> {
+        let max_events = super::limits::MAX_TASKS.saturating_mul(20);
+        let mut events: u64 = 0;
         while let Some(Event { t, ev, .. }) = self.heap.pop() {
             if self.end.is_some() {
                 break;
+            }
+            events += 1;
+            if t > super::limits::MAX_SIMULATED_S || events > max_events {
+                return Err(format!(
+                    "the simulated run would last more than 30 days ({} events, at {:.0} s when stopped): a setting or rate drives it beyond any real run",
+                    events, t
+                ));
             }
             match ev {
                 Ev::TaskEnd(a) => self.task_end(t, a as usize),
@@ -590,6 +601,7 @@ impl<'a> Engine<'a> {
                 Ev::Backlog(g) => self.backlog(t, g),
             }
         }
+        Ok(())
     }
 
     fn exec_up(&mut self, t: f64, e: usize) {

@@ -9,6 +9,7 @@ pub mod changes;
 pub mod cluster;
 pub mod cost;
 pub mod engine;
+pub mod limits;
 pub mod output;
 pub mod partitioning;
 pub mod plan;
@@ -24,10 +25,25 @@ use crate::model::Run;
 
 /// Simulates `scenario`; the error names what is wrong with it.
 pub fn simulate(scenario: &Scenario) -> Result<Run, String> {
+    // Every setting in range and the work within budget, before anything is allocated.
+    limits::check_scenario(scenario)?;
     // Joins under the broadcast threshold are planned as broadcast hash joins first.
     let s = broadcast::effective(scenario);
     let sim = engine::run(&s)?;
-    Ok(output::build_run(&s, &sim))
+    let run = output::build_run(&s, &sim);
+    // A result that is not a number is a failure of the model, never a finished run.
+    let finite = run.meta.duration_s.is_finite()
+        && run
+            .tasks
+            .iter()
+            .all(|t| t.launch_s.is_finite() && t.finish_s.is_none_or(f64::is_finite));
+    if !finite {
+        return Err(
+            "the simulation did not give finite times (a setting or rate drives it out of range): no prediction"
+                .into(),
+        );
+    }
+    Ok(run)
 }
 
 /// A what-if on a measured run: the calibrated scenario, its unchanged simulation (the

@@ -44,6 +44,11 @@ pub trait FileSink {
     );
     /// A note about `run` (shown as a warning).
     fn note(&mut self, run: usize, message: String);
+    /// True once `run` needs no more bytes (its content was rejected, or the reader is gone):
+    /// decoding stops.
+    fn stopped(&self, _run: usize) -> bool {
+        false
+    }
 }
 
 /// What an entry's name says it is.
@@ -550,7 +555,15 @@ impl Router {
 
 fn push_file(dec: &mut FileDecoder, run: usize, bytes: &[u8], sink: &mut dyn FileSink) {
     // A stream error is kept by the decoder and reported when the file ends.
-    let _ = dec.push(bytes, &mut |out| sink.data(run, out));
+    let stop = std::cell::Cell::new(sink.stopped(run));
+    let _ = dec.push_until(
+        bytes,
+        &mut |out| {
+            sink.data(run, out);
+            stop.set(sink.stopped(run));
+        },
+        &stop,
+    );
 }
 
 fn end_file(mut dec: FileDecoder, run: usize, sink: &mut dyn FileSink) {

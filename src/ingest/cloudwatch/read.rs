@@ -11,6 +11,10 @@ use crate::model::metrics::{classify, NUM_MAX_NEEDED_EXECUTORS};
 use crate::model::SeriesKind;
 use crate::{Error, ErrorKind, Result};
 
+/// Largest value a Glue metric can take in one period (bytes, counts, milliseconds): 1 EB.
+/// Above, the value is an artefact and would saturate every total it is added to.
+pub const MAX_METRIC_VALUE: f64 = 1e18;
+
 /// One data point as exported: the CloudWatch timestamp (start of its period) and the value.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Point {
@@ -28,6 +32,9 @@ pub(crate) struct Gathered {
     /// Negative values skipped, and the first of them (epoch ms, value).
     pub negatives: usize,
     pub first_negative: Option<(i64, f64)>,
+    /// Values above [`MAX_METRIC_VALUE`] skipped, and the first of them.
+    pub huge: usize,
+    pub first_huge: Option<(i64, f64)>,
     /// A statistic other than the preferred one was used (get-metric-statistics), e.g. "Average".
     pub fallback_stat: Option<&'static str>,
 }
@@ -572,6 +579,11 @@ impl Reader {
             g.first_negative.get_or_insert((ms, value));
             return false;
         }
+        if value > MAX_METRIC_VALUE {
+            g.huge += 1;
+            g.first_huge.get_or_insert((ms, value));
+            return false;
+        }
         g.points.push(Point { ms, value, src });
         true
     }
@@ -627,6 +639,13 @@ impl Reader {
                 out.push(format!(
                     "{metric}: skipped {} negative value(s) (first {v} at {}); Glue metrics are never negative",
                     g.negatives,
+                    time::format_ms(ms)
+                ));
+            }
+            if let Some((ms, v)) = g.first_huge {
+                out.push(format!(
+                    "{metric}: skipped {} value(s) above 10^18 (first {v:e} at {}), beyond what a Glue metric can be in one period",
+                    g.huge,
                     time::format_ms(ms)
                 ));
             }

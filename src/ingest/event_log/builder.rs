@@ -67,6 +67,8 @@ pub struct RunBuilder {
     exit_code: Option<i64>,
     min_ms: Option<i64>,
     max_ms: Option<i64>,
+    /// The earliest time that is a plausible date (see `PLAUSIBLE_MS`).
+    min_plausible_ms: Option<i64>,
     executors: Vec<ExecutorBuild>,
     executor_index: HashMap<String, usize>,
     stages: Vec<StageBuild>,
@@ -85,12 +87,51 @@ pub struct RunBuilder {
     negative_values: u64,
 }
 
-fn to_u64(v: i64, negatives: &mut u64) -> u64 {
+/// Largest amount one task can report (bytes or records): 1 PiB. Beyond, the value is an
+/// artefact (a patched or garbled number) that would swamp or overflow every total.
+pub const MAX_TASK_AMOUNT: i64 = 1 << 50;
+/// Longest time one task can report (run, CPU, GC, fetch wait): 30 days, as the longest run.
+pub const MAX_TASK_TIME_MS: i64 = MAX_RUN_MS;
+/// Longest run accepted: events more than this after the start are not of this run.
+pub const MAX_RUN_MS: i64 = 30 * 86_400_000;
+/// [`MAX_RUN_MS`] in seconds.
+pub const MAX_RUN_S: f64 = MAX_RUN_MS as f64 / 1e3;
+/// How long before the application start events may be (the driver's block manager registers
+/// before `SparkListenerApplicationStart` is posted).
+pub const BEFORE_START_MS: i64 = 3_600_000;
+/// Epoch milliseconds of plausible dates: 2000-01-01 to 2100-01-01 UTC.
+const PLAUSIBLE_MS: std::ops::RangeInclusive<i64> = 946_684_800_000..=4_102_444_800_000;
+
+/// Metric values that were not counted.
+#[derive(Default)]
+struct Skipped {
+    negative: u64,
+    huge: u64,
+}
+
+/// An amount (bytes, records) as counted: negatives and values beyond any task are 0, and noted.
+fn amount(v: i64, skipped: &mut Skipped) -> u64 {
     if v < 0 {
-        *negatives += 1;
+        skipped.negative += 1;
+        0
+    } else if v > MAX_TASK_AMOUNT {
+        skipped.huge += 1;
         0
     } else {
         v as u64
+    }
+}
+
+/// A time in units of `per_ms` per millisecond, as seconds; beyond any run it is 0, and noted.
+fn seconds(v: i64, per_ms: i64, skipped: &mut Skipped) -> f64 {
+    if v < 0 {
+        skipped.negative += 1;
+        0.0
+    } else if v / per_ms > MAX_TASK_TIME_MS {
+        skipped.huge += 1;
+        0.0
+    } else {
+        v as f64 / (per_ms as f64 * 1e3)
     }
 }
 
@@ -151,6 +192,9 @@ impl RunBuilder {
         }
         self.min_ms = Some(self.min_ms.map_or(ms, |m| m.min(ms)));
         self.max_ms = Some(self.max_ms.map_or(ms, |m| m.max(ms)));
+        if PLAUSIBLE_MS.contains(&ms) {
+            self.min_plausible_ms = Some(self.min_plausible_ms.map_or(ms, |m| m.min(ms)));
+        }
     }
 
     fn seen_opt(&mut self, ms: Option<i64>) {
@@ -493,7 +537,6 @@ impl RunBuilder {
             self.warn("duplicate-task-end", msg);
             return;
         }
-        let mut neg = 0u64;
         // The History Server's classes (AppStatusListener.onTaskEnd): kills and commit denials
         // are "killed", every other reason but Success is "failed". Spark always writes a reason;
         // a line without one falls back on the task info's flags.
@@ -553,42 +596,50 @@ impl RunBuilder {
         t.status = status;
         t.failure_reason = failure;
         t.speculative = e.info.speculative;
+        let mut sk = Skipped::default();
         if let Some(m) = e.metrics {
-            t.deserialize_time_s = m.deserialize_time_ms.max(0) as f64 / 1e3;
-            t.run_time_s = m.run_time_ms.max(0) as f64 / 1e3;
-            t.cpu_time_s = m.cpu_time_ns.max(0) as f64 / 1e9;
-            t.gc_time_s = m.gc_time_ms.max(0) as f64 / 1e3;
-            t.result_size_bytes = to_u64(m.result_size, &mut neg);
-            t.peak_execution_memory_bytes = to_u64(m.peak_execution_memory, &mut neg);
-            t.memory_spill_bytes = to_u64(m.memory_spilled, &mut neg);
-            t.disk_spill_bytes = to_u64(m.disk_spilled, &mut neg);
+            t.deserialize_time_s = seconds(m.deserialize_time_ms, 1, &mut sk);
+            t.run_time_s = seconds(m.run_time_ms, 1, &mut sk);
+            t.cpu_time_s = seconds(m.cpu_time_ns, 1_000_000, &mut sk);
+            t.gc_time_s = seconds(m.gc_time_ms, 1, &mut sk);
+            t.result_size_bytes = amount(m.result_size, &mut sk);
+            t.peak_execution_memory_bytes = amount(m.peak_execution_memory, &mut sk);
+            t.memory_spill_bytes = amount(m.memory_spilled, &mut sk);
+            t.disk_spill_bytes = amount(m.disk_spilled, &mut sk);
             if let Some(r) = m.shuffle_read {
-                t.shuffle_read_local_bytes = to_u64(r.local_bytes, &mut neg);
-                t.shuffle_read_remote_bytes = to_u64(r.remote_bytes, &mut neg);
-                t.shuffle_read_records = to_u64(r.records, &mut neg);
-                t.shuffle_fetch_wait_s = r.fetch_wait_ms.max(0) as f64 / 1e3;
+                t.shuffle_read_local_bytes = amount(r.local_bytes, &mut sk);
+                t.shuffle_read_remote_bytes = amount(r.remote_bytes, &mut sk);
+                t.shuffle_read_records = amount(r.records, &mut sk);
+                t.shuffle_fetch_wait_s = seconds(r.fetch_wait_ms, 1, &mut sk);
             }
             if let Some(w) = m.shuffle_write {
-                t.shuffle_write_bytes = to_u64(w.bytes, &mut neg);
-                t.shuffle_write_records = to_u64(w.records, &mut neg);
-                t.shuffle_write_time_s = w.write_time_ns.max(0) as f64 / 1e9;
+                t.shuffle_write_bytes = amount(w.bytes, &mut sk);
+                t.shuffle_write_records = amount(w.records, &mut sk);
+                t.shuffle_write_time_s = seconds(w.write_time_ns, 1_000_000, &mut sk);
             }
             if let Some(inp) = m.input {
-                t.input_bytes = to_u64(inp.bytes, &mut neg);
-                t.input_records = to_u64(inp.records, &mut neg);
+                t.input_bytes = amount(inp.bytes, &mut sk);
+                t.input_records = amount(inp.records, &mut sk);
             }
             if let Some(out) = m.output {
-                t.output_bytes = to_u64(out.bytes, &mut neg);
-                t.output_records = to_u64(out.records, &mut neg);
+                t.output_bytes = amount(out.bytes, &mut sk);
+                t.output_records = amount(out.records, &mut sk);
             }
         }
-        if neg > 0 {
-            self.negative_values += neg;
+        if sk.negative > 0 {
+            self.negative_values += sk.negative;
             let msg = format!(
                 "{}: line {}: task {} has negative metric values; counted as 0",
                 pos.file, pos.line, e.info.task_id
             );
             self.warn("negative-metric", msg);
+        }
+        if sk.huge > 0 {
+            let msg = format!(
+                "{}: line {}: task {} has metric values beyond any task (above 1 PiB, or 30 days); counted as 0",
+                pos.file, pos.line, e.info.task_id
+            );
+            self.warn("huge-metric", msg);
         }
     }
 
@@ -676,10 +727,106 @@ impl RunBuilder {
 
     /// The run, with times relative to the application start.
     pub fn finish(mut self) -> Run {
-        let t0 = self.app_start_ms.or(self.min_ms).unwrap_or(0);
+        // The start: the application's, unless it is no plausible date while other times are.
+        if let (Some(start), Some(_)) = (self.app_start_ms, self.min_plausible_ms) {
+            if !PLAUSIBLE_MS.contains(&start) {
+                self.note(format!(
+                    "SparkListenerApplicationStart has the time {start}, not a plausible date; times are from the first event"
+                ));
+                self.app_start_ms = None;
+            }
+        }
+        let t0 = self
+            .app_start_ms
+            .or(self.min_plausible_ms)
+            .or(self.min_ms)
+            .unwrap_or(0);
         if self.app_start_ms.is_none() && self.events > 0 {
             self.note("no SparkListenerApplicationStart: times are from the first event".into());
         }
+        // Times of this run: from shortly before its start to at most 30 days after it. Others
+        // (a wrapped or patched number) are skipped, event by event.
+        let (lo, hi) = (
+            t0.saturating_sub(BEFORE_START_MS),
+            t0.saturating_add(MAX_RUN_MS),
+        );
+        let ok = |ms: i64| ms >= lo && ms <= hi;
+        let mut out_of_run = 0u64;
+        if let Some(end) = self.app_end_ms {
+            if end < t0 || end > hi {
+                self.note(format!(
+                    "SparkListenerApplicationEnd is {} the start ({:.1} s); it was ignored, so the run counts as incomplete",
+                    if end < t0 { "before" } else { "more than 30 days after" },
+                    (end - t0) as f64 / 1e3
+                ));
+                self.app_end_ms = None;
+                self.exit_code = None;
+            }
+        }
+        let keep = |ms: Option<i64>, n: &mut u64| match ms {
+            Some(m) if m > 0 && !ok(m) => {
+                *n += 1;
+                None
+            }
+            other => other,
+        };
+        for eb in &mut self.executors {
+            eb.added_ms = keep(eb.added_ms, &mut out_of_run);
+            eb.removed_ms = keep(eb.removed_ms, &mut out_of_run);
+            let before = eb.heap.len();
+            eb.heap.retain(|(ms, _)| ok(*ms));
+            out_of_run += (before - eb.heap.len()) as u64;
+        }
+        for sb in &mut self.stages {
+            sb.submitted_ms = keep(sb.submitted_ms, &mut out_of_run);
+            sb.completed_ms = keep(sb.completed_ms, &mut out_of_run);
+        }
+        for jb in &mut self.jobs {
+            jb.submitted_ms = keep(jb.submitted_ms, &mut out_of_run);
+            jb.completed_ms = keep(jb.completed_ms, &mut out_of_run);
+        }
+        for sb in &mut self.sql {
+            sb.start_ms = keep(sb.start_ms, &mut out_of_run);
+            sb.end_ms = keep(sb.end_ms, &mut out_of_run);
+        }
+        let before = self.tasks.len();
+        self.tasks
+            .retain(|t| ok(t.launch_ms) && t.finish_ms.is_none_or(&ok));
+        let dropped_tasks = before - self.tasks.len();
+        if out_of_run > 0 || dropped_tasks > 0 {
+            self.note(format!(
+                "{} event time(s) and {dropped_tasks} task(s) with times outside the run (before its start, or more than 30 days after it) were skipped",
+                out_of_run
+            ));
+        }
+        // The last time of the run, from what was kept.
+        let mut max_ms: Option<i64> = None;
+        let mut later = |ms: Option<i64>| {
+            if let Some(m) = ms.filter(|m| *m > 0) {
+                max_ms = Some(max_ms.map_or(m, |x| x.max(m)));
+            }
+        };
+        for t in &self.tasks {
+            later(Some(t.launch_ms));
+            later(t.finish_ms);
+        }
+        for e in &self.executors {
+            later(e.added_ms);
+            later(e.removed_ms);
+        }
+        for s in &self.stages {
+            later(s.submitted_ms);
+            later(s.completed_ms);
+        }
+        for j in &self.jobs {
+            later(j.submitted_ms);
+            later(j.completed_ms);
+        }
+        for q in &self.sql {
+            later(q.start_ms);
+            later(q.end_ms);
+        }
+        self.max_ms = max_ms.or(self.app_start_ms);
         let rel = |ms: i64| (ms - t0) as f64 / 1e3;
         let rel_opt = |ms: Option<i64>| ms.filter(|m| *m > 0).map(|m| (m - t0) as f64 / 1e3);
         let end_ms = self.app_end_ms.or(self.max_ms).unwrap_or(t0);

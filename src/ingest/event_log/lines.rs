@@ -1,8 +1,8 @@
 //! Splits pushed bytes into lines without copying whole lines that arrive in one chunk.
 
-/// A line longer than this is not an event log line (binary data without newlines); it is
-/// dropped, and said so.
-pub const MAX_LINE_BYTES: usize = 256 * 1024 * 1024;
+/// A line longer than this is not one Runlens needs (binary data without newlines, or a SQL
+/// plan event of a giant query); it is dropped without being held, and said so.
+pub const MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
 
 /// What the splitter found.
 pub enum Piece<'a> {
@@ -57,13 +57,21 @@ impl LineSplitter {
     }
 
     fn append_partial(&mut self, bytes: &[u8]) {
-        if self.partial.len() + bytes.len() > MAX_LINE_BYTES {
-            self.skipping = Some((self.partial.len() + bytes.len()) as u64);
+        let needed = self.partial.len() + bytes.len();
+        if needed > MAX_LINE_BYTES {
+            self.skipping = Some(needed as u64);
             self.partial = Vec::new();
             self.dropped += 1;
-        } else {
-            self.partial.extend_from_slice(bytes);
+            return;
         }
+        if needed > self.partial.capacity() {
+            // Doubling, but never past the limit (a doubling could overshoot it twofold).
+            let target = (self.partial.capacity() * 2)
+                .max(needed)
+                .min(MAX_LINE_BYTES);
+            self.partial.reserve_exact(target - self.partial.len());
+        }
+        self.partial.extend_from_slice(bytes);
     }
 
     /// The unfinished last line, if any (end of input); `Err(len)` if it was an over-long line.

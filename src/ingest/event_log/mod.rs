@@ -6,6 +6,7 @@ pub mod layout;
 mod lines;
 
 use builder::{Pos, RunBuilder};
+pub use builder::{MAX_RUN_MS, MAX_RUN_S, MAX_TASK_AMOUNT};
 pub use lines::{LineSplitter, Piece, MAX_LINE_BYTES};
 
 use crate::model::Run;
