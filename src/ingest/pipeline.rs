@@ -65,7 +65,7 @@ pub struct FileDecoder {
 }
 
 /// Decompressed bytes aimed at per piece of input given to a decoder.
-const OUT_PER_PIECE: u64 = 4 << 20;
+pub const OUT_PER_PIECE: u64 = 4 << 20;
 /// Largest sustained expansion accepted (decompressed : compressed)...
 pub const MAX_RATIO: u64 = 1000;
 /// ...once this much has been decompressed.
