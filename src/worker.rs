@@ -1,18 +1,26 @@
-//! The reading worker (wasm32 only): a Web Worker that reads, decompresses and parses one input
-//! off the page's main thread, and answers with the runs as `runlens/run@1` bytes.
+//! The page's worker (wasm32 only): a Web Worker that reads, decompresses, parses and analyses
+//! one input, or runs one simulation, off the page's main thread, and answers with the runs as
+//! `runlens/run@1` bytes and their analysis as JSON.
 //!
-//! One worker serves one load, and is the unit of failure: a panic ends it, and the page shows
-//! the message in that column; cancelling a load terminates its worker. Protocol (plain objects
-//! through `postMessage`):
+//! One worker serves one job, and is the unit of failure: a panic or an exhausted memory ends it,
+//! and the page shows the message where the job's result would have gone; cancelling terminates
+//! it. Protocol (plain objects through `postMessage`):
 //!
 //! - worker → page `{kind: "ready"}` once started; the page then posts one job:
-//!   `{op: "files", label, files: [File], notes: [string]}` (the files of one run, in reading
-//!   order) or `{op: "url", url, name, label, entry}` (an absolute URL; `entry` picks one run
-//!   of an archive);
-//! - worker → page `{kind: "progress", name, read, total, out}` about every 100 ms;
-//! - worker → page `{kind: "done", runs: [{run: Uint8Array, entry, format, codec, bytes_in,
-//!   bytes_out}]}`, or `{kind: "error", message}`, or `{kind: "panic", message}` before a panic
-//!   ends it.
+//!   - `{op: "files", label, files: [File], notes: [string]}`: the files of one run, in reading
+//!     order;
+//!   - `{op: "url", url, name, label, entry}`: an absolute URL (`entry` picks one run of an
+//!     archive);
+//!   - `{op: "preset", name}`: a preset of the simulator, simulated;
+//!   - `{op: "whatif", start: "before" | "preset:NAME", run: Uint8Array (a run file, for
+//!     "before"), set: [[key, value]]}`: calibrate (or take the preset), simulate unchanged and
+//!     changed;
+//! - worker → page `{kind: "progress", name, read, total, out}` about every 100 ms (reading);
+//! - worker → page `{kind: "done", runs: [RUN]}`, RUN being `{run: Uint8Array, analysis: string
+//!   (JSON of `analysis::Analysis`), entry, format, codec, bytes_in, bytes_out}`; or
+//!   `{kind: "whatif", controls: string (JSON), notes: [string], baseline: RUN, predicted: RUN |
+//!   null, error: string | null, simulate_ms, baseline_ms}`; or `{kind: "error", message}`, or
+//!   `{kind: "panic", message}` just before a panic ends it.
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -170,38 +178,162 @@ async fn pump(
     }
 }
 
-/// Runs one job: the `done` message and what it transfers, or an error message.
+/// A run as the page gets it: its run file, its analysis, where it came from.
+fn run_message(l: &crate::ingest::Loaded, transfer: &Array) -> Object {
+    let bytes = Uint8Array::from(run_file::to_vec(&l.run).as_slice());
+    transfer.push(&bytes.buffer());
+    let analysis = crate::analysis::analyse(&l.run, crate::model::glue::DEFAULT_PRICE_PER_DPU_HOUR);
+    obj(&[
+        ("run", bytes.into()),
+        (
+            "analysis",
+            serde_json::to_string(&analysis).unwrap_or_default().into(),
+        ),
+        (
+            "entry",
+            l.entry.as_deref().map_or(JsValue::NULL, JsValue::from_str),
+        ),
+        ("format", l.format.as_str().into()),
+        ("codec", l.codec.name().into()),
+        ("bytes_in", JsValue::from_f64(l.bytes_in as f64)),
+        ("bytes_out", JsValue::from_f64(l.bytes_out as f64)),
+    ])
+}
+
+fn simulated(run: crate::model::Run) -> crate::ingest::Loaded {
+    crate::ingest::Loaded {
+        format: crate::model::SourceFormat::Simulator,
+        ..crate::ingest::Loaded::computed(run)
+    }
+}
+
+/// Runs one job: its answer and what it transfers, or an error message.
 async fn run(job: &JsValue) -> Result<(Object, Array), String> {
     let op = get(job, "op").as_string().unwrap_or_default();
     let label = get(job, "label").as_string().unwrap_or_default();
     let mut ing = match op.as_str() {
         "files" => read_files(job, &label).await?,
         "url" => read_url(job, &label).await?,
+        "preset" => return preset(job),
+        "whatif" => return whatif(job),
         other => return Err(format!("unknown job {other:?}")),
     };
     ing.end_file();
     let all = ing.finish_all().map_err(|e| explain(&e))?;
     let runs = Array::new();
     let transfer = Array::new();
-    for l in all {
-        let bytes = Uint8Array::from(run_file::to_vec(&l.run).as_slice());
-        transfer.push(&bytes.buffer());
-        runs.push(&obj(&[
-            ("run", bytes.into()),
-            (
-                "entry",
-                l.entry.as_deref().map_or(JsValue::NULL, JsValue::from_str),
-            ),
-            ("format", l.format.as_str().into()),
-            ("codec", l.codec.name().into()),
-            ("bytes_in", JsValue::from_f64(l.bytes_in as f64)),
-            ("bytes_out", JsValue::from_f64(l.bytes_out as f64)),
-        ]));
+    for l in &all {
+        runs.push(&run_message(l, &transfer));
     }
     Ok((
         obj(&[("kind", "done".into()), ("runs", runs.into())]),
         transfer,
     ))
+}
+
+fn preset(job: &JsValue) -> Result<(Object, Array), String> {
+    let name = get(job, "name").as_string().unwrap_or_default();
+    let s = crate::sim::presets::preset(&name).ok_or_else(|| format!("no preset named {name}"))?;
+    let run = crate::sim::simulate(&s)?;
+    let transfer = Array::new();
+    let runs = Array::of1(&run_message(&simulated(run), &transfer));
+    Ok((
+        obj(&[("kind", "done".into()), ("runs", runs.into())]),
+        transfer,
+    ))
+}
+
+fn whatif(job: &JsValue) -> Result<(Object, Array), String> {
+    use crate::sim::{self, changes, presets};
+    let start = get(job, "start").as_string().unwrap_or_default();
+    let (scenario, notes) = match start.strip_prefix("preset:") {
+        Some(name) => (
+            presets::preset(name).ok_or_else(|| {
+                format!("no preset named {name}: {}", presets::names().join(", "))
+            })?,
+            Vec::new(),
+        ),
+        None => {
+            let bytes: Uint8Array = get(job, "run")
+                .dyn_into()
+                .map_err(|_| "load a before run first".to_string())?;
+            let run = run_file::from_slice_typed("before run", &bytes.to_vec())
+                .map_err(|e| e.to_string())?;
+            let cal = sim::calibrate::calibrate(&run)?;
+            (cal.scenario, cal.notes)
+        }
+    };
+    let controls = serde_json::to_string(&changes::controls(&scenario)).unwrap_or_default();
+    let t0 = now_ms();
+    let baseline = sim::simulate(&scenario)?;
+    let specs: Vec<String> = Array::from(&get(job, "set"))
+        .iter()
+        .filter_map(|kv| {
+            let kv = Array::from(&kv);
+            let (k, v) = (kv.get(0).as_string()?, kv.get(1).as_string()?);
+            (!v.trim().is_empty()).then(|| format!("{k}={}", v.trim()))
+        })
+        .collect();
+    let mut notes = notes;
+    let t1 = now_ms();
+    let predicted = changes::parse_all(&specs).and_then(|parsed| {
+        let mut changed = scenario.clone();
+        notes.extend(changes::apply(&mut changed, &parsed)?);
+        sim::simulate(&changed)
+    });
+    let simulate_ms = now_ms() - t1;
+    let baseline_ms = t1 - t0;
+    let transfer = Array::new();
+    let note_list = Array::new();
+    for n in &notes {
+        note_list.push(&JsValue::from_str(n));
+    }
+    let (predicted, error) = match predicted {
+        Ok(run) => (
+            JsValue::from(run_message(&simulated(run), &transfer)),
+            JsValue::NULL,
+        ),
+        Err(e) => (JsValue::NULL, JsValue::from_str(&e)),
+    };
+    Ok((
+        obj(&[
+            ("kind", "whatif".into()),
+            ("controls", controls.into()),
+            ("notes", note_list.into()),
+            (
+                "baseline",
+                run_message(&simulated(baseline), &transfer).into(),
+            ),
+            ("predicted", predicted),
+            ("error", error),
+            ("simulate_ms", JsValue::from_f64(simulate_ms)),
+            ("baseline_ms", JsValue::from_f64(baseline_ms)),
+        ]),
+        transfer,
+    ))
+}
+
+/// The page's own failure test (`?selftest=1`, tests/e2e): files named
+/// `runlens-selftest-panic`, `-hang` and `-oom` make the worker panic, loop forever or run out
+/// of memory, so that the page can show it survives each.
+fn self_test(name: &str) {
+    match name {
+        "runlens-selftest-panic" => panic!("the self-test panic"),
+        "runlens-selftest-hang" => {
+            let mut n: u64 = 0;
+            loop {
+                n = std::hint::black_box(n.wrapping_add(1));
+            }
+        }
+        "runlens-selftest-oom" => {
+            let mut all: Vec<Vec<u8>> = Vec::new();
+            loop {
+                all.push(vec![1u8; 256 << 20]);
+                std::hint::black_box(&all);
+            }
+        }
+        _ => {}
+    }
 }
 
 async fn read_files(job: &JsValue, label: &str) -> Result<Ingestor, String> {
@@ -222,8 +354,12 @@ async fn read_files(job: &JsValue, label: &str) -> Result<Ingestor, String> {
         total: Some(total as u64),
         last: 0.0,
     };
+    let selftest = get(job, "selftest").as_bool().unwrap_or(false);
     for f in files.iter() {
         let file: web_sys::File = f.dyn_into().map_err(|_| "not a file")?;
+        if selftest {
+            self_test(&file.name());
+        }
         ing.begin_file(&file.name());
         meter.name = file.name();
         pump(file.stream(), &mut ing, &mut meter).await?;

@@ -6,7 +6,9 @@ use crate::model::units::{format_bytes, format_duration};
 use crate::model::{glue, metrics, Run, StageStatus, TaskStatus};
 
 /// How much a finding matters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Severity {
     /// Worth knowing.
     Info,
@@ -28,11 +30,11 @@ impl Severity {
 }
 
 /// One finding.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Finding {
     /// Kebab-case kind: `straggler`, `small-files`, `spill`, `failed-tasks`, `failed-stages`,
     /// `lost-map-outputs`, `disk-pressure`, `idle-executors`, `cost`.
-    pub kind: &'static str,
+    pub kind: std::borrow::Cow<'static, str>,
     /// How much it matters.
     pub severity: Severity,
     /// One line.
@@ -60,7 +62,7 @@ pub fn findings(
     let mut out = Vec::new();
     if let Some(s) = straggler {
         out.push(Finding {
-            kind: "straggler",
+            kind: "straggler".into(),
             severity: Severity::Warning,
             title: format!(
                 "Executor {} is a straggler ({})",
@@ -82,7 +84,7 @@ pub fn findings(
     disk_pressure(run, &mut out);
     idle(run, totals, &mut out);
     out.push(Finding {
-        kind: "cost",
+        kind: "cost".into(),
         severity: Severity::Info,
         title: format!("{:.2} DPU-hours, ${:.2}", cost.dpu_hours, cost.usd),
         detail: format!(
@@ -119,7 +121,7 @@ fn small_files(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
         let per = input / n as f64;
         if n >= 100 && per < SMALL_FILE_BYTES {
             out.push(Finding {
-                kind: "small-files",
+                kind: "small-files".into(),
                 severity: Severity::Warning,
                 title: format!("{n} small input files"),
                 detail: format!(
@@ -150,7 +152,7 @@ fn small_files(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
         let per = bytes / n as f64;
         if per < 1024.0 * 1024.0 {
             out.push(Finding {
-                kind: "small-files",
+                kind: "small-files".into(),
                 severity: Severity::Warning,
                 title: format!("Stage {} reads {n} tiny partitions", st.id),
                 detail: format!("{n} tasks read {} each on average.", format_bytes(per)),
@@ -214,7 +216,7 @@ fn spill(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
         )
     };
     out.push(Finding {
-        kind: "spill",
+        kind: "spill".into(),
         severity: Severity::Warning,
         title,
         detail,
@@ -268,7 +270,7 @@ fn lost_outputs(run: &Run, out: &mut Vec<Finding>) {
         .collect::<Vec<_>>()
         .join("; ");
     out.push(Finding {
-        kind: "lost-map-outputs",
+        kind: "lost-map-outputs".into(),
         severity: Severity::Warning,
         title,
         detail: format!("{detail}. Spark counted each as a failed task end (Resubmitted) and re-ran it in a new stage attempt."),
@@ -316,7 +318,7 @@ fn failures(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
                 .join("; ")
         };
         out.push(Finding {
-            kind: "failed-tasks",
+            kind: "failed-tasks".into(),
             severity: if run.meta.status == crate::model::RunStatus::Failed {
                 Severity::Critical
             } else {
@@ -335,7 +337,7 @@ fn failures(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
     if !failed_stages.is_empty() {
         let first = failed_stages[0];
         out.push(Finding {
-            kind: "failed-stages",
+            kind: "failed-stages".into(),
             severity: Severity::Critical,
             title: format!("{} failed stage attempts", failed_stages.len()),
             detail: format!(
@@ -409,7 +411,7 @@ fn disk_pressure(run: &Run, out: &mut Vec<Finding>) {
         _ => "Local disk filled with shuffle files and spill.".to_string(),
     };
     out.push(Finding {
-        kind: "disk-pressure",
+        kind: "disk-pressure".into(),
         severity: if no_space { Severity::Critical } else { Severity::Warning },
         title: if no_space { "No space left on device".into() } else { "Local disks nearly full".into() },
         detail,
@@ -439,7 +441,7 @@ fn idle(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
         return;
     }
     out.push(Finding {
-        kind: "idle-executors",
+        kind: "idle-executors".into(),
         severity: Severity::Info,
         title: format!("{:.0}% of executor time idle", idle_share * 100.0),
         detail: format!(

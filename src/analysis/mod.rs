@@ -12,7 +12,7 @@ pub mod timeline;
 use crate::model::Run;
 
 /// Everything the summary header and the callouts show about one run.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Analysis {
     /// Totals.
     pub totals: summary::Totals,

@@ -6,7 +6,7 @@
 use crate::model::{Run, SourceFormat};
 
 /// A managed platform or a cluster manager.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PlatformKind {
     /// AWS Glue.
     Glue,
@@ -57,7 +57,7 @@ impl PlatformKind {
 }
 
 /// Where a run ran, and how that is known.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Platform {
     /// The platform (a managed one where recognised, else the cluster manager).
     pub kind: PlatformKind,

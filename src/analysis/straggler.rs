@@ -32,7 +32,7 @@ pub const GC_SHARE_MIN: f64 = 0.3;
 pub const SLOW_EXECUTOR_RATIO: f64 = 2.0;
 
 /// Why an executor straggles.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Cause {
     /// A stage with one partition (e.g. after `coalesce(1)`): one task does all the work.
     SinglePartitionStage,
@@ -60,7 +60,7 @@ impl Cause {
 }
 
 /// The executor that holds the job back.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Straggler {
     /// Executor id.
     pub executor: String,

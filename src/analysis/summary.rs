@@ -7,7 +7,7 @@ use super::straggler::Straggler;
 use crate::model::{glue, metrics, Run, SourceFormat, StageStatus, TaskStatus};
 
 /// Totals of a run. `None` where the source cannot tell (e.g. spill in CloudWatch metrics).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct Totals {
     /// Executors ever added, driver excluded.
     pub executors: u64,
@@ -38,7 +38,7 @@ pub struct Totals {
     /// Executor lifetime summed, hours.
     pub executor_hours: f64,
     /// Totals that reached the largest number a total holds (2^64 − 1) and stopped there.
-    pub saturated: Vec<&'static str>,
+    pub saturated: Vec<String>,
 }
 
 fn series_total(run: &Run, metric: &str) -> Option<u64> {
@@ -109,12 +109,12 @@ pub fn totals(run: &Run) -> Totals {
         killed += u64::from(task.status == TaskStatus::Killed);
         // Saturating: a total that overflows says so instead of wrapping.
         let add =
-            |sum: &mut u64, v: u64, name, flags: &mut Vec<&'static str>| match sum.checked_add(v) {
+            |sum: &mut u64, v: u64, name: &str, flags: &mut Vec<String>| match sum.checked_add(v) {
                 Some(x) => *sum = x,
                 None => {
                     *sum = u64::MAX;
-                    if !flags.contains(&name) {
-                        flags.push(name);
+                    if !flags.iter().any(|f| f == name) {
+                        flags.push(name.to_string());
                     }
                 }
             };
@@ -168,7 +168,7 @@ fn peak_alive(run: &Run) -> u64 {
 }
 
 /// DPU-hours and cost of a run, with how they were obtained.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Cost {
     /// DPU-hours.
     pub dpu_hours: f64,

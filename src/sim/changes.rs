@@ -136,6 +136,45 @@ const KEYS: [(&str, Kind, &str); 23] = [
     ),
 ];
 
+/// One what-if control: a key with its description and the value it starts from.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Control {
+    /// The `--set` key.
+    pub key: String,
+    /// What it changes.
+    pub description: String,
+    /// What values look like (`bytes (64m, 1g, …)`).
+    pub hint: String,
+    /// The starting value as `--set` spells it.
+    pub current: String,
+    /// The starting value for reading (sizes in MB/GB).
+    pub shown: String,
+}
+
+/// Every key with its value in `s` (for the what-if controls).
+pub fn controls(s: &Scenario) -> Vec<Control> {
+    known_keys()
+        .into_iter()
+        .map(|(k, d)| {
+            let current = current(s, k).unwrap_or_default();
+            let hint = value_hint(k).unwrap_or_default().to_string();
+            let shown = match current.parse::<u64>() {
+                Ok(b) if hint.starts_with("bytes") && b >= 1024 => {
+                    format!("{} ({b})", crate::model::units::format_bytes(b as f64))
+                }
+                _ => current.clone(),
+            };
+            Control {
+                key: k.to_string(),
+                description: d.to_string(),
+                hint,
+                current,
+                shown,
+            }
+        })
+        .collect()
+}
+
 /// The keys `--set` accepts, each with a description.
 pub fn known_keys() -> Vec<(&'static str, &'static str)> {
     KEYS.iter().map(|(k, _, d)| (*k, *d)).collect()

@@ -94,26 +94,8 @@ pub fn App() -> impl IntoView {
     match (&params.run, &params.before, &params.after) {
         (Some(run), _, _) => load_url(dash, Side::Before, run.clone()),
         _ if preset_example => {
-            for (side, name) in [
-                (Side::Before, "glue-coalesce-before"),
-                (Side::After, "glue-coalesce-after"),
-            ] {
-                match crate::sim::presets::preset(name)
-                    .ok_or_else(|| format!("no preset {name}"))
-                    .and_then(|s| crate::sim::simulate(&s))
-                {
-                    Ok(run) => leptos::task::spawn_local(super::loader::set_run(
-                        dash,
-                        side,
-                        format!("preset {name} (simulated from the AWS Glue article)"),
-                        crate::ingest::Loaded {
-                            format: crate::model::SourceFormat::Simulator,
-                            ..crate::ingest::Loaded::computed(run)
-                        },
-                    )),
-                    Err(e) => dash.slots[side.index()].set(Slot::Failed(e)),
-                }
-            }
+            super::loader::load_preset(dash, Side::Before, "glue-coalesce-before");
+            super::loader::load_preset(dash, Side::After, "glue-coalesce-after");
         }
         (None, None, None)
             if params

@@ -34,6 +34,11 @@ pub fn measure_since(name: &str, start_ms: f64) {
     }
 }
 
+/// Adds a User Timing measure of `ms` that ends now (work timed elsewhere, e.g. in a worker).
+pub fn measure_span(name: &str, ms: f64) {
+    measure_since(name, now_ms() - ms.max(0.0));
+}
+
 /// `<html data-ready="1">`: the page has drawn what it loaded.
 pub fn set_ready() {
     if let Some(root) = web_sys::window()

@@ -3,7 +3,6 @@
 //! the worker answers with the runs as run-file bytes. Cancelling a load terminates its worker;
 //! a worker that panics or dies costs only its column, and the next load gets a fresh one.
 
-use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -13,158 +12,83 @@ use leptos::task::spawn_local;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::dom::{self, js_text, now_ms, yield_now};
+use super::dom::{self, now_ms, yield_now};
 use super::state::{Choice, Dash, LoadedRun, Progress, Side, Slot};
 use crate::ingest::decompress::Codec;
 use crate::ingest::inputs::plan_files;
 use crate::ingest::{run_file, Loaded};
 use crate::model::SourceFormat;
 
-/// The worker's start script, relative to the page (`worker.js`, copied by Trunk: index.html).
-const WORKER_SCRIPT: &str = "worker.js";
-
-/// A reading worker and its handlers (dropped with it).
-struct Reader {
-    worker: web_sys::Worker,
-    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
-    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
-}
-
-thread_local! {
-    /// The worker of each column's load in progress.
-    static READERS: RefCell<[Option<Reader>; 2]> = const { RefCell::new([None, None]) };
+/// The job key of `side`'s load.
+fn job_key(side: Side) -> &'static str {
+    match side {
+        Side::Before => "load:before",
+        Side::After => "load:after",
+    }
 }
 
 /// Ends the worker of `side`'s load, if any.
 pub fn stop_reader(side: Side) {
-    let reader = READERS.with(|r| r.borrow_mut()[side.index()].take());
-    if let Some(r) = reader {
-        r.worker.terminate();
-    }
+    super::work::stop(job_key(side));
 }
 
 fn set(o: &Object, k: &str, v: &JsValue) {
     let _ = Reflect::set(o, &JsValue::from_str(k), v);
 }
 
-fn get(v: &JsValue, k: &str) -> JsValue {
-    Reflect::get(v, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
-}
+use super::work::get;
 
 /// Starts a worker on `job` for `side`; its answer goes into the column.
 fn spawn_reader(dash: Dash, side: Side, job: Object, origin: Origin, cancel: Arc<AtomicBool>) {
-    stop_reader(side);
     let started = now_ms();
-    let url = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.base_uri().ok().flatten())
-        .and_then(|base| web_sys::Url::new_with_base(WORKER_SCRIPT, &base).ok())
-        .map(|u| u.href())
-        .unwrap_or_else(|| WORKER_SCRIPT.to_string());
-    // A classic worker: Trunk's loader shim for workers uses importScripts.
-    let worker = match web_sys::Worker::new(&url) {
-        Ok(w) => w,
-        Err(e) => {
-            let msg = format!(
-                "{}: the page could not start its reader ({}).",
-                origin.source,
-                js_text(e)
-            );
-            return deliver(dash, side, Slot::Failed(msg));
-        }
-    };
-    let panic: Arc<std::sync::Mutex<Option<String>>> = Arc::default();
-    let (w2, p2, c2, name) = (
-        worker.clone(),
-        panic.clone(),
-        cancel.clone(),
-        origin.source.clone(),
-    );
+    let name = origin.source.clone();
     let mut origin = Some(origin);
-    let on_message =
-        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-            if c2.load(Ordering::Relaxed) {
-                return;
-            }
-            let data = e.data();
-            match get(&data, "kind").as_string().as_deref() {
-                Some("ready") => {
-                    let _ = w2.post_message(&job);
-                }
-                Some("progress") => {
-                    let secs = ((now_ms() - started) / 1e3).max(1e-3);
-                    let read = get(&data, "read").as_f64().unwrap_or(0.0) as u64;
-                    dash.slots[side.index()].set(Slot::Loading(Progress {
-                        name: get(&data, "name").as_string().unwrap_or_default(),
-                        read,
-                        total: get(&data, "total").as_f64().map(|t| t as u64),
-                        rate: read as f64 / secs,
-                    }));
-                }
-                Some("done") => {
-                    READERS.with(|r| r.borrow_mut()[side.index()] = None);
-                    w2.terminate();
-                    if let Some(origin) = origin.take() {
-                        let runs = get(&data, "runs");
-                        let cancel = c2.clone();
-                        spawn_local(async move {
-                            finish(dash, side, origin, runs, started, &cancel).await;
-                        });
-                    }
-                }
-                Some("panic") => {
-                    if let Ok(mut p) = p2.lock() {
-                        *p = get(&data, "message").as_string();
-                    }
-                }
-                _ => {
-                    READERS.with(|r| r.borrow_mut()[side.index()] = None);
-                    w2.terminate();
-                    let msg = get(&data, "message")
-                        .as_string()
-                        .unwrap_or_else(|| "the reader stopped".into());
-                    deliver(dash, side, Slot::Failed(msg));
-                }
-            }
-        });
-    let (w3, c3) = (worker.clone(), cancel);
-    let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
-        e.prevent_default();
-        w3.terminate();
-        READERS.with(|r| r.borrow_mut()[side.index()] = None);
-        if c3.load(Ordering::Relaxed) {
+    super::work::start(job_key(side), job, None, None, move |reply| {
+        if cancel.load(Ordering::Relaxed) {
             return;
         }
-        // A panic says what happened just before the worker died; otherwise the browser's word.
-        let why = panic
-            .lock()
-            .ok()
-            .and_then(|p| p.clone())
-            .unwrap_or_else(|| {
-                let m = e.message();
-                if m.is_empty() {
-                    "it ran out of memory or could not start".into()
-                } else {
-                    m
+        match reply {
+            Ok(super::work::Reply::Progress(data)) => {
+                let secs = ((now_ms() - started) / 1e3).max(1e-3);
+                let read = get(&data, "read").as_f64().unwrap_or(0.0) as u64;
+                dash.slots[side.index()].set(Slot::Loading(Progress {
+                    name: get(&data, "name").as_string().unwrap_or_default(),
+                    read,
+                    total: get(&data, "total").as_f64().map(|t| t as u64),
+                    rate: read as f64 / secs,
+                }));
+            }
+            Ok(super::work::Reply::Done(data)) => {
+                if let Some(origin) = origin.take() {
+                    let runs = get(&data, "runs");
+                    let cancel = cancel.clone();
+                    spawn_local(async move {
+                        finish(dash, side, origin, runs, started, &cancel).await;
+                    });
                 }
-            });
-        deliver(
-            dash,
-            side,
-            Slot::Failed(format!(
-                "{name}: reading stopped: {why}. The rest of the page is unaffected; load the file again or another one."
-            )),
-        );
+            }
+            // The worker died ("it stopped: …"), or its own message names the input and the
+            // problem.
+            Err(msg) if msg.starts_with("it stopped: ") => deliver(
+                dash,
+                side,
+                Slot::Failed(format!(
+                    "{name}: reading stopped: the reader crashed ({}). The rest of the page is unaffected; load the file again or another one.",
+                    msg.trim_start_matches("it stopped: ").replace('\n', " ")
+                )),
+            ),
+            Err(msg) => deliver(dash, side, Slot::Failed(msg)),
+        }
     });
-    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    READERS.with(|r| {
-        r.borrow_mut()[side.index()] = Some(Reader {
-            worker,
-            _on_message: on_message,
-            _on_error: on_error,
-        })
-    });
+}
+
+/// A run and its analysis from a worker's message.
+pub fn run_of(v: &JsValue) -> Result<(Loaded, Option<crate::analysis::Analysis>), String> {
+    let loaded = loaded_of(v)?;
+    let analysis = get(v, "analysis")
+        .as_string()
+        .and_then(|a| serde_json::from_str(&a).ok());
+    Ok((loaded, analysis))
 }
 
 /// A run read by a worker, from its `done` message.
@@ -249,7 +173,7 @@ async fn finish(
     let t = now_ms();
     let mut all = Vec::new();
     for v in Array::from(&runs).iter() {
-        match loaded_of(&v) {
+        match run_of(&v) {
             Ok(l) => all.push(l),
             Err(e) => return deliver(dash, side, Slot::Failed(e)),
         }
@@ -259,7 +183,7 @@ async fn finish(
     let t = now_ms();
     let several = all.len() > 1;
     let mut runs: Vec<(String, Arc<LoadedRun>)> = Vec::new();
-    for loaded in all {
+    for (loaded, analysis) in all {
         let label = loaded
             .entry
             .clone()
@@ -269,7 +193,7 @@ async fn finish(
             .strip_prefix(&format!("{}!/", origin.archive))
             .unwrap_or(&label)
             .to_string();
-        runs.push((entry, Arc::new(LoadedRun::new(label, loaded))));
+        runs.push((entry, Arc::new(LoadedRun::with(label, loaded, analysis))));
         if several {
             yield_now().await;
         }
@@ -398,6 +322,9 @@ pub fn load_files(dash: Dash, side: Side, files: Vec<web_sys::File>) {
     set(&job, "label", &label.as_str().into());
     set(&job, "files", &ordered);
     set(&job, "notes", &notes);
+    if super::urlstate::read().selftest {
+        set(&job, "selftest", &JsValue::TRUE);
+    }
     let origin = Origin {
         source: label,
         archive,
@@ -522,16 +449,60 @@ pub fn load_example(dash: Dash, side: Side, url: &'static str) {
     });
 }
 
-/// Sets a column to a run computed in the page (the simulator).
-pub async fn set_run(dash: Dash, side: Side, source: String, loaded: crate::ingest::Loaded) {
+/// Sets a column to a run a worker computed (the simulator), with its analysis.
+pub async fn set_run(
+    dash: Dash,
+    side: Side,
+    source: String,
+    loaded: crate::ingest::Loaded,
+    analysis: Option<crate::analysis::Analysis>,
+) {
     dash.cancel_load(side);
-    // Analysis and chart data in their own tasks, as for a loaded file.
+    // The chart data in its own task, as for a loaded file.
     yield_now().await;
-    let run = LoadedRun::new(source, loaded);
+    let run = LoadedRun::with(source, loaded, analysis);
     yield_now().await;
     run.warm_views();
     yield_now().await;
     dash.selected[side.index()].set(None);
     dash.urls[side.index()].set(None);
     dash.slots[side.index()].set(Slot::Ready(Arc::new(run)));
+}
+
+/// Simulates a preset in a worker into `side` (the built-in AWS Glue example).
+pub fn load_preset(dash: Dash, side: Side, name: &'static str) {
+    let cancel = dash.new_load(side);
+    dash.slots[side.index()].set(Slot::Loading(Progress {
+        name: format!("preset {name}"),
+        read: 0,
+        total: None,
+        rate: 0.0,
+    }));
+    let job = Object::new();
+    set(&job, "op", &"preset".into());
+    set(&job, "name", &name.into());
+    super::work::start(job_key(side), job, None, Some(120_000), move |reply| {
+        if cancel.load(Ordering::Relaxed) {
+            return;
+        }
+        let data = match reply {
+            Ok(super::work::Reply::Done(d)) => d,
+            Ok(_) => return,
+            Err(e) => {
+                let msg = format!("preset {name}: the simulation: {e}");
+                return dash.slots[side.index()].set(Slot::Failed(msg));
+            }
+        };
+        let first = Array::from(&get(&data, "runs")).get(0);
+        match run_of(&first) {
+            Ok((loaded, analysis)) => spawn_local(set_run(
+                dash,
+                side,
+                format!("preset {name} (simulated from the AWS Glue article)"),
+                loaded,
+                analysis,
+            )),
+            Err(e) => dash.slots[side.index()].set(Slot::Failed(e)),
+        }
+    });
 }

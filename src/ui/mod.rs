@@ -11,6 +11,7 @@ pub mod state;
 pub mod summary;
 pub mod urlstate;
 pub mod whatif;
+pub mod work;
 
 /// Starts the page: installs the panic hook, then mounts [`app::App`] to `<body>`.
 pub fn mount() {

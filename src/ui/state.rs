@@ -74,9 +74,15 @@ pub struct LoadedRun {
 }
 
 impl LoadedRun {
-    /// Analyses a loaded input.
+    /// Analyses a loaded input here (the built-in examples).
     pub fn new(source: String, loaded: Loaded) -> LoadedRun {
-        let analysis = analysis::analyse(&loaded.run, DEFAULT_PRICE_PER_DPU_HOUR);
+        LoadedRun::with(source, loaded, None)
+    }
+
+    /// A loaded input with the analysis a worker made of it (analysed here if none came).
+    pub fn with(source: String, loaded: Loaded, analysis: Option<Analysis>) -> LoadedRun {
+        let analysis =
+            analysis.unwrap_or_else(|| analysis::analyse(&loaded.run, DEFAULT_PRICE_PER_DPU_HOUR));
         LoadedRun {
             views: std::sync::Mutex::new(None),
             run: loaded.run,

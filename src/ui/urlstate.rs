@@ -30,6 +30,8 @@ pub struct Params {
     pub set: Vec<(String, String)>,
     /// A built-in example other than the default one.
     pub example: Option<String>,
+    /// The failure self-test of the e2e tests (`selftest=1`).
+    pub selftest: bool,
 }
 
 fn side_of(s: &str) -> Option<Side> {
@@ -52,6 +54,7 @@ pub fn parse(query: &str) -> Params {
     p.run = get("run");
     p.embed = get("embed").is_some_and(|v| v == "1" || v == "true");
     p.fit = get("fit").is_some_and(|v| v == "1" || v == "true");
+    p.selftest = get("selftest").is_some_and(|v| v == "1");
     if let Some(sel) = get("sel") {
         p.selected = sel
             .split(',')
@@ -127,6 +130,9 @@ pub fn write(dash: Dash, p: &Params) {
     }
     if p.embed {
         search.append("embed", "1");
+    }
+    if p.selftest {
+        search.append("selftest", "1");
     }
     let sel: Vec<String> = selected
         .iter()

@@ -3,18 +3,19 @@
 //! the controls change (debounced), with the predicted duration, cost and failure against the
 //! baseline.
 
-use std::sync::Arc;
-
+use js_sys::{Array, Object, Uint8Array};
 use leptos::prelude::*;
+use wasm_bindgen::JsValue;
 
-use super::dom::{self, now_ms, yield_now};
+use super::dom::{self, now_ms};
 use super::loader;
 use super::state::{Dash, Side, Slot};
-use crate::analysis::summary;
-use crate::ingest::Loaded;
-use crate::model::units::{format_bytes, format_duration};
+use crate::analysis::{summary, Analysis};
+use crate::ingest::{run_file, Loaded};
+use crate::model::units::format_duration;
 use crate::model::{Run, SourceFormat};
-use crate::sim::{self, changes, presets, Scenario};
+use crate::sim::changes::Control;
+use crate::sim::presets;
 
 /// Quiet time after the last control change before simulating, ms.
 const DEBOUNCE_MS: u64 = 300;
@@ -82,18 +83,6 @@ pub struct Prediction {
     pub took_ms: f64,
 }
 
-/// The calibrated (or preset) scenario and its unchanged simulation, kept while only the
-/// changes move.
-#[derive(Clone)]
-struct Base {
-    start: Start,
-    /// Identity of the before run it was calibrated on.
-    run_id: usize,
-    scenario: Arc<Scenario>,
-    baseline: Arc<Run>,
-    notes: Vec<String>,
-}
-
 fn loaded_of(run: Run) -> Loaded {
     Loaded {
         format: SourceFormat::Simulator,
@@ -101,112 +90,114 @@ fn loaded_of(run: Run) -> Loaded {
     }
 }
 
-fn dpu_and_cost(run: &Run, price: f64) -> (f64, f64) {
-    let t = summary::totals(run);
-    let c = summary::cost(run, &t, price);
+/// DPU-hours and dollars of a simulated run, from its analysis.
+fn dpu_and_cost(run: &Run, a: &Analysis, price: f64) -> (f64, f64) {
+    let c = summary::cost(run, &a.totals, price);
     (c.dpu_hours, c.usd)
 }
 
-/// The scenario to start from, and whether the before column should show its baseline.
-fn base_for(dash: Dash, start: &Start, cache: &mut Option<Base>) -> Result<Base, String> {
-    let before = dash.slots[Side::Before.index()].with_untracked(|s| s.ready());
-    let run_id = match start {
-        Start::Before => before
-            .as_ref()
-            .map(|r| Arc::as_ptr(r) as usize)
-            .ok_or("load a before run first")?,
-        Start::Preset(_) => 0,
-    };
-    if let Some(b) = cache
-        .as_ref()
-        .filter(|b| &b.start == start && b.run_id == run_id)
-    {
-        return Ok(b.clone());
-    }
-    let (scenario, notes) = match start {
-        Start::Before => {
-            let r = before.ok_or("load a before run first")?;
-            let cal = sim::calibrate::calibrate(&r.run)?;
-            (cal.scenario, cal.notes)
-        }
-        Start::Preset(name) => (
-            presets::preset(name).ok_or_else(|| {
-                format!("no preset named {name}: {}", presets::names().join(", "))
-            })?,
-            Vec::new(),
-        ),
-    };
-    let baseline = sim::simulate(&scenario)?;
-    let base = Base {
-        start: start.clone(),
-        run_id,
-        scenario: Arc::new(scenario),
-        baseline: Arc::new(baseline),
-        notes,
-    };
-    *cache = Some(base.clone());
-    Ok(base)
+fn set(o: &Object, k: &str, v: &JsValue) {
+    let _ = js_sys::Reflect::set(o, &JsValue::from_str(k), v);
 }
 
-/// Runs the what-if now: baseline (cached), changes applied, simulated into the after column.
-async fn simulate_now(
+/// Longest a simulation may take in its worker before it is stopped, ms.
+const SIMULATION_LIMIT_MS: i32 = 120_000;
+
+/// Runs the what-if in a worker: calibration (or the preset), the unchanged simulation and the
+/// changed one; the result goes into the after column (and a preset's baseline into the before).
+fn simulate_now(
     dash: Dash,
     start: Start,
-    set: Vec<(String, String)>,
+    changes: Vec<(String, String)>,
     outcome: RwSignal<Outcome>,
-    cache: StoredValue<Option<Base>>,
+    controls: RwSignal<Vec<Control>>,
 ) {
     outcome.set(Outcome::Running);
-    yield_now().await;
     let t0 = now_ms();
-    let mut c = cache.get_value();
-    let base = match base_for(dash, &start, &mut c) {
-        Ok(b) => b,
-        Err(e) => return outcome.set(Outcome::Failed(e)),
-    };
-    cache.set_value(c);
-    let specs: Vec<String> = set
-        .iter()
-        .filter(|(_, v)| !v.trim().is_empty())
-        .map(|(k, v)| format!("{k}={}", v.trim()))
-        .collect();
-    let parsed = match changes::parse_all(&specs) {
-        Ok(p) => p,
-        Err(e) => return outcome.set(Outcome::Failed(e)),
-    };
-    let mut scenario = (*base.scenario).clone();
-    let mut notes = base.notes.clone();
-    match changes::apply(&mut scenario, &parsed) {
-        Ok(n) => notes.extend(n),
-        Err(e) => return outcome.set(Outcome::Failed(e)),
+    let job = Object::new();
+    set(&job, "op", &"whatif".into());
+    set(&job, "start", &start.encode().into());
+    let pairs = Array::new();
+    for (k, v) in &changes {
+        pairs.push(&Array::of2(&k.as_str().into(), &v.as_str().into()));
     }
-    yield_now().await;
-    let t_sim = now_ms();
-    let predicted = match sim::simulate(&scenario) {
-        Ok(r) => r,
+    set(&job, "set", &pairs);
+    let transfer = Array::new();
+    let mut measured_s = None;
+    if start == Start::Before {
+        let Some(before) = dash.slots[Side::Before.index()].with_untracked(|s| s.ready()) else {
+            return outcome.set(Outcome::Failed("load a before run first".into()));
+        };
+        measured_s = Some(before.run.meta.duration_s);
+        let bytes = Uint8Array::from(run_file::to_vec(&before.run).as_slice());
+        transfer.push(&bytes.buffer());
+        set(&job, "run", &bytes);
+    }
+    super::work::start(
+        "whatif",
+        job,
+        Some(transfer),
+        Some(SIMULATION_LIMIT_MS),
+        move |reply| {
+            let data = match reply {
+                Ok(super::work::Reply::Done(d)) => d,
+                Ok(_) => return,
+                Err(e) => return outcome.set(Outcome::Failed(format!("The simulation: {e}."))),
+            };
+            let start = start.clone();
+            let changes = changes.clone();
+            leptos::task::spawn_local(async move {
+                let shown = Shown {
+                    start,
+                    changes,
+                    measured_s,
+                    t0,
+                };
+                show(dash, shown, data, outcome, controls).await;
+            });
+        },
+    );
+}
+
+/// What a what-if answer is shown with.
+struct Shown {
+    start: Start,
+    changes: Vec<(String, String)>,
+    measured_s: Option<f64>,
+    t0: f64,
+}
+
+/// Puts a what-if answer on the page.
+async fn show(
+    dash: Dash,
+    asked: Shown,
+    data: JsValue,
+    outcome: RwSignal<Outcome>,
+    controls: RwSignal<Vec<Control>>,
+) {
+    use super::work::get;
+    if let Some(c) = get(&data, "controls")
+        .as_string()
+        .and_then(|c| serde_json::from_str::<Vec<Control>>(&c).ok())
+    {
+        controls.set(c);
+    }
+    if let Some(ms) = get(&data, "simulate_ms").as_f64() {
+        dom::measure_span("runlens:simulate", ms);
+    }
+    let notes: Vec<String> = Array::from(&get(&data, "notes"))
+        .iter()
+        .filter_map(|n| n.as_string())
+        .collect();
+    let (baseline, b_analysis) = match loader::run_of(&get(&data, "baseline")) {
+        Ok((b, Some(a))) => (b, a),
+        Ok(_) => return outcome.set(Outcome::Failed("the simulation sent no analysis".into())),
         Err(e) => return outcome.set(Outcome::Failed(e)),
     };
-    dom::measure_since("runlens:simulate", t_sim);
-    yield_now().await;
     let price = dash.price.get_untracked();
-    let (b_dpu, b_usd) = dpu_and_cost(&base.baseline, price);
-    let (p_dpu, p_usd) = dpu_and_cost(&predicted, price);
-    let measured_s = match start {
-        Start::Before => dash.slots[Side::Before.index()]
-            .with_untracked(|s| s.ready().map(|r| r.run.meta.duration_s)),
-        Start::Preset(_) => None,
-    };
-    let prediction = Prediction {
-        measured_s,
-        baseline_s: base.baseline.meta.duration_s,
-        predicted_s: predicted.meta.duration_s,
-        cost: (b_dpu, b_usd, p_dpu, p_usd),
-        status: predicted.meta.status.as_str().to_string(),
-        error: predicted.meta.error.clone(),
-        notes,
-        took_ms: now_ms() - t0,
-    };
-    if let Start::Preset(name) = &start {
+    let (b_dpu, b_usd) = dpu_and_cost(&baseline.run, &b_analysis, price);
+    let baseline_s = baseline.run.meta.duration_s;
+    if let Start::Preset(name) = &asked.start {
         // A preset has no measured run: the before column shows its unchanged simulation.
         let shown = dash.slots[Side::Before.index()].with_untracked(|s| {
             s.ready()
@@ -217,11 +208,38 @@ async fn simulate_now(
                 dash,
                 Side::Before,
                 format!("preset {name}"),
-                loaded_of((*base.baseline).clone()),
+                loaded_of(baseline.run),
+                Some(b_analysis),
             )
             .await;
         }
     }
+    if let Some(e) = get(&data, "error").as_string() {
+        return outcome.set(Outcome::Failed(e));
+    }
+    let (predicted, p_analysis) = match loader::run_of(&get(&data, "predicted")) {
+        Ok((p, Some(a))) => (p, a),
+        Ok(_) => return outcome.set(Outcome::Failed("the simulation sent no analysis".into())),
+        Err(e) => return outcome.set(Outcome::Failed(e)),
+    };
+    let (p_dpu, p_usd) = dpu_and_cost(&predicted.run, &p_analysis, price);
+    let run = predicted.run;
+    let prediction = Prediction {
+        measured_s: asked.measured_s,
+        baseline_s,
+        predicted_s: run.meta.duration_s,
+        cost: (b_dpu, b_usd, p_dpu, p_usd),
+        status: run.meta.status.as_str().to_string(),
+        error: run.meta.error.clone(),
+        notes,
+        took_ms: now_ms() - asked.t0,
+    };
+    let specs: Vec<String> = asked
+        .changes
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| format!("{k}={}", v.trim()))
+        .collect();
     let label = if specs.is_empty() {
         "no changes".to_string()
     } else {
@@ -231,61 +249,19 @@ async fn simulate_now(
         dash,
         Side::After,
         format!("what-if: {label}"),
-        loaded_of(predicted),
+        loaded_of(run),
+        Some(p_analysis),
     )
     .await;
     outcome.set(Outcome::Done(prediction));
-}
-
-/// The current value of every known key in the starting scenario (for the controls).
-/// One what-if control.
-#[derive(Clone, Debug, PartialEq)]
-struct Control {
-    key: String,
-    description: String,
-    /// What values look like (`bytes (64m, 1g, …)`).
-    hint: String,
-    /// The starting value as `--set` spells it.
-    current: String,
-    /// The starting value for reading (sizes in MB/GB).
-    shown: String,
-}
-
-/// The controls, with each key's value in the starting scenario.
-fn controls_of(dash: Dash, start: &Start, cache: StoredValue<Option<Base>>) -> Vec<Control> {
-    let mut c = cache.get_value();
-    let scenario = base_for(dash, start, &mut c).ok().map(|b| b.scenario);
-    cache.set_value(c);
-    changes::known_keys()
-        .into_iter()
-        .map(|(k, d)| {
-            let current = scenario
-                .as_deref()
-                .and_then(|s| changes::current(s, k))
-                .unwrap_or_default();
-            let hint = changes::value_hint(k).unwrap_or_default().to_string();
-            let shown = match current.parse::<u64>() {
-                Ok(b) if hint.starts_with("bytes") && b >= 1024 => {
-                    format!("{} ({b})", format_bytes(b as f64))
-                }
-                _ => current.clone(),
-            };
-            Control {
-                key: k.to_string(),
-                description: d.to_string(),
-                hint,
-                current,
-                shown,
-            }
-        })
-        .collect()
 }
 
 /// The panel.
 #[component]
 pub fn WhatIfPanel(dash: Dash) -> impl IntoView {
     let outcome = RwSignal::new(Outcome::Idle);
-    let cache: StoredValue<Option<Base>> = StoredValue::new(None);
+    // The controls of the current start, as the last simulation of it reported them.
+    let controls: RwSignal<Vec<Control>> = RwSignal::new(Vec::new());
     let generation = StoredValue::new(0u64);
     let before_ready = Memo::new(move |_| {
         dash.slots[Side::Before.index()].with(|s| match s {
@@ -303,7 +279,7 @@ pub fn WhatIfPanel(dash: Dash) -> impl IntoView {
         set_timeout(
             move || {
                 if generation.get_value() == mine {
-                    leptos::task::spawn_local(simulate_now(dash, start, set, outcome, cache));
+                    simulate_now(dash, start, set, outcome, controls);
                 }
             },
             std::time::Duration::from_millis(DEBOUNCE_MS),
@@ -323,18 +299,11 @@ pub fn WhatIfPanel(dash: Dash) -> impl IntoView {
         schedule();
         true
     });
-    let controls = Memo::new(move |_| {
-        let start = dash.whatif.get().and_then(|s| Start::decode(&s));
-        before_ready.track();
-        start
-            .map(|s| controls_of(dash, &s, cache))
-            .unwrap_or_default()
-    });
     let pick = move |value: String| {
         dash.whatif
             .set(if value.is_empty() { None } else { Some(value) });
         dash.whatif_set.set(Vec::new());
-        cache.set_value(None);
+        controls.set(Vec::new());
         outcome.set(Outcome::Idle);
         if dash.whatif.get_untracked().is_some() {
             schedule();
