@@ -324,9 +324,11 @@ fn RunColumn(dash: Dash, side: Side) -> impl IntoView {
                             <progress max=total.unwrap_or(0) as f64 value=p.read as f64></progress>
                             <p class="progress-text">
                                 {format!(
-                                    "{}{} · {}/s{}",
+                                    "{}{}{} · {}/s{}",
                                     format_bytes(p.read as f64),
                                     total.map(|t| format!(" of {}", format_bytes(t as f64))).unwrap_or_default(),
+                                    // Compressed input: how much it has expanded to, so a bomb is visible.
+                                    if p.decoded > p.read { format!(" ({} decompressed)", format_bytes(p.decoded as f64)) } else { String::new() },
                                     format_bytes(p.rate),
                                     left.unwrap_or_default()
                                 )}

@@ -56,6 +56,7 @@ fn spawn_reader(dash: Dash, side: Side, job: Object, origin: Origin, cancel: Arc
                     read,
                     total: get(&data, "total").as_f64().map(|t| t as u64),
                     rate: read as f64 / secs,
+                    decoded: get(&data, "out").as_f64().unwrap_or(0.0) as u64,
                 }));
             }
             Ok(super::work::Reply::Done(data)) => {
@@ -303,6 +304,7 @@ pub fn load_files(dash: Dash, side: Side, files: Vec<web_sys::File>) {
         read: 0,
         total: Some(total),
         rate: 0.0,
+        decoded: 0,
     }));
     let ordered = Array::new();
     for &i in &plan.order {
@@ -379,6 +381,7 @@ pub fn load_url(dash: Dash, side: Side, raw: String) {
         read: 0,
         total: None,
         rate: 0.0,
+        decoded: 0,
     }));
     let name = url
         .rsplit('/')
@@ -414,6 +417,7 @@ pub fn load_example(dash: Dash, side: Side, url: &'static str) {
         read: 0,
         total: None,
         rate: 0.0,
+        decoded: 0,
     }));
     spawn_local(async move {
         let started = now_ms();
@@ -477,6 +481,7 @@ pub fn load_preset(dash: Dash, side: Side, name: &'static str) {
         read: 0,
         total: None,
         rate: 0.0,
+        decoded: 0,
     }));
     let job = Object::new();
     set(&job, "op", &"preset".into());

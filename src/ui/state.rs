@@ -133,6 +133,8 @@ pub struct Progress {
     pub total: Option<u64>,
     /// Bytes per second so far.
     pub rate: f64,
+    /// Bytes after decompression so far (equal to `read` for plain files).
+    pub decoded: u64,
 }
 
 /// What a column holds.
