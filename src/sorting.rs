@@ -43,6 +43,16 @@ pub fn sort_by<T>(v: &mut Vec<T>, key: impl Fn(&T) -> Key) {
     v.extend(keys.iter().filter_map(|k| slots[k.2 as usize].take()));
 }
 
+/// The stable ascending order of `keys`: position `k` of the result is the index of the `k`-th.
+pub fn order_of(keys: impl Iterator<Item = Key>) -> Vec<u32> {
+    let mut k: Vec<(f64, u64, u32)> = keys
+        .enumerate()
+        .map(|(i, k)| (k.0, k.1, u32::try_from(i).unwrap_or(u32::MAX)))
+        .collect();
+    sort_keys(&mut k);
+    k.into_iter().map(|x| x.2).collect()
+}
+
 /// Sorts `f64`s ascending (total order).
 pub fn sort_f64s(v: &mut [f64]) {
     v.sort_unstable_by(f64::total_cmp);

@@ -16,7 +16,8 @@
 //!     "before"), set: [[key, value]]}`: calibrate (or take the preset), simulate unchanged and
 //!     changed;
 //! - worker → page `{kind: "progress", name, read, total, out}` about every 100 ms (reading);
-//! - worker → page `{kind: "done", runs: [RUN]}`, RUN being `{run: Uint8Array, analysis: string
+//! - worker → page `{kind: "done", runs: [RUN]}`, RUN being `{run: Uint8Array (the run file
+//!   without tasks), tasks: Uint8Array (the task columns), analysis: string
 //!   (JSON of `analysis::Analysis`), entry, format, codec, bytes_in, bytes_out}`; or
 //!   `{kind: "whatif", controls: string (JSON), notes: [string], baseline: RUN, predicted: RUN |
 //!   null, error: string | null, simulate_ms, baseline_ms}`; or `{kind: "error", message}`, or
@@ -180,11 +181,15 @@ async fn pump(
 
 /// A run as the page gets it: its run file, its analysis, where it came from.
 fn run_message(l: &crate::ingest::Loaded, transfer: &Array) -> Object {
-    let bytes = Uint8Array::from(run_file::to_vec(&l.run).as_slice());
+    let (json, tasks) = run_file::to_parts(&l.run);
+    let bytes = Uint8Array::from(json.as_slice());
+    let tasks = Uint8Array::from(tasks.as_slice());
     transfer.push(&bytes.buffer());
+    transfer.push(&tasks.buffer());
     let analysis = crate::analysis::analyse(&l.run, crate::model::glue::DEFAULT_PRICE_PER_DPU_HOUR);
     obj(&[
         ("run", bytes.into()),
+        ("tasks", tasks.into()),
         (
             "analysis",
             serde_json::to_string(&analysis).unwrap_or_default().into(),
@@ -198,6 +203,17 @@ fn run_message(l: &crate::ingest::Loaded, transfer: &Array) -> Object {
         ("bytes_in", JsValue::from_f64(l.bytes_in as f64)),
         ("bytes_out", JsValue::from_f64(l.bytes_out as f64)),
     ])
+}
+
+/// The run a message carries (`run`, `tasks`: see [`run_file::to_parts`]).
+fn run_of_job(job: &JsValue, label: &str) -> Result<crate::model::Run, String> {
+    let bytes: Uint8Array = get(job, "run")
+        .dyn_into()
+        .map_err(|_| "load a before run first".to_string())?;
+    let tasks: Uint8Array = get(job, "tasks")
+        .dyn_into()
+        .map_err(|_| format!("{label}: no task columns"))?;
+    run_file::from_parts(label, &bytes.to_vec(), &tasks.to_vec()).map_err(|e| e.to_string())
 }
 
 fn simulated(run: crate::model::Run) -> crate::ingest::Loaded {
@@ -254,11 +270,7 @@ fn whatif(job: &JsValue) -> Result<(Object, Array), String> {
             Vec::new(),
         ),
         None => {
-            let bytes: Uint8Array = get(job, "run")
-                .dyn_into()
-                .map_err(|_| "load a before run first".to_string())?;
-            let run = run_file::from_slice_typed("before run", &bytes.to_vec())
-                .map_err(|e| e.to_string())?;
+            let run = run_of_job(job, "before run")?;
             let cal = sim::calibrate::calibrate(&run)?;
             (cal.scenario, cal.notes)
         }

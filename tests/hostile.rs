@@ -276,7 +276,7 @@ fn byte_totals_never_wrap() {
         v["Task Metrics"]["Input Metrics"]["Bytes Read"] = serde_json::json!(1i64 << 50);
     });
     let mut run = ingest_bytes("pib.log", &log).unwrap().run;
-    let t = run.tasks[0].clone();
+    let t = run.tasks.row(0);
     while run.tasks.len() < 20_000 {
         run.tasks.push(t.clone());
     }

@@ -51,7 +51,7 @@ fn simulated_shape(run: &Run) {
 fn busy_between(run: &Run, id: &str, from: f64, to: f64) -> f64 {
     run.tasks
         .iter()
-        .filter(|t| t.executor_id == id)
+        .filter(|t| *t.executor_id == *id)
         .map(|t| (t.finish_s.unwrap().min(to) - t.launch_s.max(from)).max(0.0))
         .sum()
 }
@@ -75,7 +75,7 @@ fn coalesce_before_is_an_hour_with_a_lone_straggler() {
         assert!(run
             .tasks
             .iter()
-            .any(|t| t.executor_id == e.id && t.stage_id == first.id));
+            .any(|t| *t.executor_id == *e.id && t.stage_id == first.id));
     }
     // Then one executor alone: the coalesce(1) stage has one task; the others are released.
     let last = run.stages.last().unwrap();
@@ -89,7 +89,7 @@ fn coalesce_before_is_an_hour_with_a_lone_straggler() {
     assert!(lone.output_bytes as f64 > 180.0 * GIB);
     let others: Vec<_> = run
         .worker_executors()
-        .filter(|e| e.id != lone.executor_id)
+        .filter(|e| *e.id != *lone.executor_id)
         .collect();
     assert!(!others.is_empty());
     for e in others {
@@ -101,7 +101,7 @@ fn coalesce_before_is_an_hour_with_a_lone_straggler() {
     let a = analysis::analyse(&run, 0.44);
     let s = a.straggler.expect("a straggler");
     assert_eq!(s.cause, Cause::SinglePartitionStage);
-    assert_eq!(s.executor, lone.executor_id);
+    assert_eq!(s.executor, &*lone.executor_id);
     // Memory: only the straggler's heap is reported after the others go.
     let late = lone.launch_s + 0.5 * (d - lone.launch_s);
     let active: Vec<_> = run
@@ -184,7 +184,7 @@ fn q80_local_disk_fills_after_about_85_minutes_with_13_of_18_stages() {
         let written: u64 = run
             .tasks
             .iter()
-            .filter(|t| t.executor_id == e.id)
+            .filter(|t| *t.executor_id == *e.id)
             .map(|t| t.shuffle_write_bytes)
             .sum();
         assert!(written as f64 > 40.0 * GIB, "executor {}: {written}", e.id);

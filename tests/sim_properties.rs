@@ -155,7 +155,7 @@ proptest! {
         let run = simulate(&scenario(&p)).unwrap();
         for e in run.executors.iter().filter(|e| !e.is_driver) {
             let mut ev: Vec<(f64, i32)> = Vec::new();
-            for t in run.tasks.iter().filter(|t| t.executor_id == e.id) {
+            for t in run.tasks.iter().filter(|t| *t.executor_id == *e.id) {
                 ev.push((t.launch_s, 1));
                 ev.push((t.finish_s.unwrap(), -1));
             }

@@ -163,8 +163,10 @@ fn spill_heavy_task() {
         });
         t
     });
-    let last = r.tasks.iter_mut().find(|t| t.duration_s() == 40.0).unwrap();
+    let i = r.tasks.iter().position(|t| t.duration_s() == 40.0).unwrap();
+    let mut last = r.tasks.row(i);
     last.disk_spill_bytes = 5 << 30;
+    r.tasks.set(i, last);
     let s = detect(&r).expect("a straggler");
     assert_eq!(s.cause, Cause::SpillGcHeavy);
     assert_eq!(s.executor, "2");

@@ -228,9 +228,9 @@ fn spill(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
 fn lost_outputs(run: &Run, out: &mut Vec<Finding>) {
     let mut by_exec: Vec<(&str, u64, Vec<u64>)> = Vec::new();
     let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for t in run.tasks.iter().filter(|t| t.output_lost) {
-        let i = *index.entry(t.executor_id.as_str()).or_insert_with(|| {
-            by_exec.push((t.executor_id.as_str(), 0, Vec::new()));
+    for (t, ex) in run.tasks.with_executors().filter(|(t, _)| t.output_lost) {
+        let i = *index.entry(ex).or_insert_with(|| {
+            by_exec.push((ex, 0, Vec::new()));
             by_exec.len() - 1
         });
         let e = &mut by_exec[i];
@@ -357,18 +357,21 @@ fn failures(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
     }
 }
 
+fn no_space_left(reason: &str) -> bool {
+    reason.contains("No space left on device")
+}
+
 fn disk_pressure(run: &Run, out: &mut Vec<Finding>) {
     let no_space = run
         .tasks
         .iter()
-        .filter_map(|t| t.failure_reason.as_deref())
-        .chain(
-            run.stages
-                .iter()
-                .filter_map(|s| s.failure_reason.as_deref()),
-        )
-        .chain(run.meta.error.as_deref())
-        .any(|r| r.contains("No space left on device"));
+        .any(|t| t.failure_reason.as_deref().is_some_and(no_space_left))
+        || run
+            .stages
+            .iter()
+            .filter_map(|s| s.failure_reason.as_deref())
+            .chain(run.meta.error.as_deref())
+            .any(no_space_left);
     let disk = run
         .meta
         .worker_type
@@ -377,9 +380,8 @@ fn disk_pressure(run: &Run, out: &mut Vec<Finding>) {
         .map(|w| w.disk_bytes);
     // Per executor: shuffle files written plus spill, which share the local disk.
     let mut used: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
-    for t in &run.tasks {
-        *used.entry(t.executor_id.as_str()).or_default() +=
-            t.shuffle_write_bytes + t.disk_spill_bytes;
+    for (t, ex) in run.tasks.with_executors() {
+        *used.entry(ex).or_default() += t.shuffle_write_bytes + t.disk_spill_bytes;
     }
     let mut worst: Option<(String, u64)> = None;
     for e in run.worker_executors() {

@@ -236,9 +236,9 @@ fn line(
 fn task_bins(run: &Run, period_s: f64, f: impl Fn(&crate::model::Task) -> u64) -> Vec<f64> {
     let mut bins = bins_of(run, period_s);
     for t in &run.tasks {
-        let amount = f(t);
+        let amount = f(&t);
         if amount > 0 {
-            let (a, b) = task_span(t, run.meta.duration_s);
+            let (a, b) = task_span(&t, run.meta.duration_s);
             spread(&mut bins, period_s, a, b, amount as f64);
         }
     }
@@ -338,13 +338,11 @@ fn shuffle(run: &Run, period_s: f64) -> Profile {
             // One pass over the tasks, bins per executor (in executor order).
             let mut per: std::collections::HashMap<&str, Vec<f64>> =
                 std::collections::HashMap::new();
-            for t in &run.tasks {
+            for (t, ex) in run.tasks.with_executors() {
                 let amount = t.shuffle_write_bytes + t.shuffle_read_bytes();
-                let bins = per
-                    .entry(t.executor_id.as_str())
-                    .or_insert_with(|| bins_of(run, period_s));
+                let bins = per.entry(ex).or_insert_with(|| bins_of(run, period_s));
                 if amount > 0 {
-                    let (a, b) = task_span(t, run.meta.duration_s);
+                    let (a, b) = task_span(&t, run.meta.duration_s);
                     spread(bins, period_s, a, b, amount as f64);
                 }
             }
@@ -467,8 +465,7 @@ fn execution(run: &Run, period_s: f64) -> Profile {
     }
     // Active executors: a step at every add and remove.
     let mut ev: Vec<(f64, i64)> = Vec::new();
-    let task_execs: std::collections::HashSet<&str> =
-        run.tasks.iter().map(|t| t.executor_id.as_str()).collect();
+    let task_execs: std::collections::HashSet<&str> = run.tasks.executor_ids().collect();
     for e in run
         .executors
         .iter()
@@ -521,7 +518,7 @@ fn execution(run: &Run, period_s: f64) -> Profile {
         }
     }
     for t in &run.tasks {
-        let (_, b) = task_span(t, end);
+        let (_, b) = task_span(&t, end);
         // A task is pending until launch and running until its end: one unit of demand from stage
         // submission (counted above) to the task's end.
         evs.push((b, -1));
@@ -569,11 +566,9 @@ fn execution(run: &Run, period_s: f64) -> Profile {
     ];
     // Average running tasks per executor in each period.
     let mut per: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
-    for t in &run.tasks {
-        let (a, b) = task_span(t, end);
-        let bins = per
-            .entry(t.executor_id.as_str())
-            .or_insert_with(|| bins_of(run, period_s));
+    for (t, ex) in run.tasks.with_executors() {
+        let (a, b) = task_span(&t, end);
+        let bins = per.entry(ex).or_insert_with(|| bins_of(run, period_s));
         spread(bins, period_s, a, b, b - a);
     }
     for (id, bins) in in_executor_order(per) {
@@ -677,11 +672,9 @@ fn memory(run: &Run, period_s: f64) -> Profile {
     // Estimate: the peak execution memory of the tasks running in each period, summed per executor.
     let end = run.meta.duration_s;
     let mut per: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
-    for t in &run.tasks {
-        let (a, b) = task_span(t, end);
-        let bins = per
-            .entry(t.executor_id.as_str())
-            .or_insert_with(|| bins_of(run, period_s));
+    for (t, ex) in run.tasks.with_executors() {
+        let (a, b) = task_span(&t, end);
+        let bins = per.entry(ex).or_insert_with(|| bins_of(run, period_s));
         let first = (a / period_s) as usize;
         let last = ((b / period_s) as usize).min(bins.len().saturating_sub(1));
         for bin in bins.iter_mut().take(last + 1).skip(first) {

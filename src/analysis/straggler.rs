@@ -159,7 +159,7 @@ fn lone_tail(
         if l < LONE_MIN_S || l < LONE_SHARE_MIN * duration {
             continue;
         }
-        let t = &run.tasks[i];
+        let t = &run.tasks.row(i);
         let (start, end) = (t.launch_s, t.finish_s.unwrap_or(duration));
         let total_slots = slots.at(start).max(slots.at(end - l)).max(2);
         let stage_tasks = by_stage
@@ -204,7 +204,7 @@ fn lone_tail(
             _ => skew_text(run, t, cause, data_ratio, l),
         };
         out.push(Straggler {
-            executor: t.executor_id.clone(),
+            executor: t.executor_id.to_string(),
             stage: Some(t.stage_id),
             task: Some(t.id),
             cause,
@@ -232,16 +232,16 @@ fn attribute(
     let Some(idx) = by_stage.get(&(t.stage_id, t.stage_attempt)) else {
         return (None, None, None);
     };
-    let peers: Vec<&Task> = idx
+    let peers: Vec<Task> = idx
         .iter()
-        .map(|&i| &run.tasks[i])
+        .map(|&i| run.tasks.row(i))
         .filter(|p| p.id != t.id)
         .collect();
     let mut durs: Vec<f64> = peers.iter().map(|p| p.duration_s()).collect();
     let peer_median = median(&mut durs);
     let mut bytes: Vec<f64> = idx
         .iter()
-        .map(|&i| task_bytes(&run.tasks[i]) as f64)
+        .map(|&i| task_bytes(&run.tasks.row(i)) as f64)
         .collect();
     let data_ratio = median(&mut bytes)
         .filter(|m| *m > 0.0)
@@ -275,17 +275,21 @@ fn attribute(
     }
     // Same data, longer time: an expensive key (compute skew) — unless every executor's first task
     // of the stage was slow too, which is JVM warm-up, not the data.
-    let mut firsts: std::collections::HashMap<&str, &Task> = std::collections::HashMap::new();
+    let mut firsts: std::collections::HashMap<&str, Task> = std::collections::HashMap::new();
     for &i in idx {
-        let p = &run.tasks[i];
-        let e = firsts.entry(p.executor_id.as_str()).or_insert(p);
-        if p.launch_s < e.launch_s {
-            *e = p;
+        let p = run.tasks.row(i);
+        match firsts.entry(run.tasks.executor_id(i)) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(p);
+            }
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                if p.launch_s < o.get().launch_s {
+                    o.insert(p);
+                }
+            }
         }
     }
-    let is_first = firsts
-        .get(t.executor_id.as_str())
-        .is_some_and(|f| f.id == t.id);
+    let is_first = firsts.get(&*t.executor_id).is_some_and(|f| f.id == t.id);
     let mut first_durs: Vec<f64> = firsts
         .values()
         .filter(|f| f.id != t.id)
@@ -335,7 +339,7 @@ fn skew_text(
             ),
             "Look at that node (host {}): noisy neighbour, failing disk, or less CPU; Spark speculation (spark.speculation=true) re-runs slow tasks elsewhere.".replace(
                 "{}",
-                run.executors.iter().find(|e| e.id == t.executor_id).and_then(|e| e.host.as_deref()).unwrap_or("unknown"),
+                run.executors.iter().find(|e| *e.id == *t.executor_id).and_then(|e| e.host.as_deref()).unwrap_or("unknown"),
             ),
         ),
         _ => (
@@ -364,18 +368,15 @@ fn skewed_stages(
         if idx.len() < 3 {
             continue;
         }
-        let mut durs: Vec<f64> = idx.iter().map(|&i| run.tasks[i].duration_s()).collect();
+        let all: Vec<f64> = idx.iter().map(|&i| run.tasks.row(i).duration_s()).collect();
+        let mut durs = all.clone();
         let Some(med) = median(&mut durs) else {
             continue;
         };
-        let Some(&worst) = idx.iter().max_by(|&&a, &&b| {
-            run.tasks[a]
-                .duration_s()
-                .total_cmp(&run.tasks[b].duration_s())
-        }) else {
+        let Some(worst) = (0..idx.len()).max_by(|&a, &b| all[a].total_cmp(&all[b])) else {
             continue;
         };
-        let t = &run.tasks[worst];
+        let t = &run.tasks.row(idx[worst]);
         let max = t.duration_s();
         let excess = max - med;
         if med <= 0.0
@@ -389,7 +390,7 @@ fn skewed_stages(
         let Some(cause) = cause else { continue };
         let (explanation, advice) = skew_text(run, t, cause, data_ratio, 0.0);
         out.push(Straggler {
-            executor: t.executor_id.clone(),
+            executor: t.executor_id.to_string(),
             stage: Some(t.stage_id),
             task: Some(t.id),
             cause,

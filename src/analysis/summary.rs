@@ -58,8 +58,7 @@ pub fn totals(run: &Run) -> Totals {
     let end = run.meta.duration_s;
     let workers: Vec<_> = run.worker_executors().filter(|e| e.id != "ALL").collect();
     // In local mode the driver runs the tasks: count its time.
-    let ran: std::collections::HashSet<&str> =
-        run.tasks.iter().map(|t| t.executor_id.as_str()).collect();
+    let ran: std::collections::HashSet<&str> = run.tasks.executor_ids().collect();
     let executor_hours = run
         .executors
         .iter()
@@ -371,7 +370,7 @@ pub fn executor_totals(run: &Run) -> Vec<ExecutorTotals> {
         .map(|(i, e)| (e.id.as_str(), i))
         .collect();
     for t in run.tasks.iter().filter(|t| t.ended()) {
-        let Some(&i) = index.get(t.executor_id.as_str()) else {
+        let Some(&i) = index.get(&*t.executor_id) else {
             continue;
         };
         let e = &mut out[i];

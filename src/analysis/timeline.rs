@@ -13,7 +13,7 @@ pub fn lone_seconds(run: &Run) -> Vec<f64> {
     let end = run.meta.duration_s;
     let mut events: Vec<(f64, i32, usize)> = Vec::with_capacity(run.tasks.len() * 2);
     for (i, t) in run.tasks.iter().enumerate() {
-        let (a, b) = task_span(t, end);
+        let (a, b) = task_span(&t, end);
         if b > a {
             events.push((a, 1, i));
             events.push((b, -1, i));
@@ -53,8 +53,7 @@ pub struct Slots {
 impl Slots {
     /// The executors of `run` that can run tasks.
     pub fn new(run: &Run) -> Slots {
-        let ran: std::collections::HashSet<&str> =
-            run.tasks.iter().map(|t| t.executor_id.as_str()).collect();
+        let ran: std::collections::HashSet<&str> = run.tasks.executor_ids().collect();
         // (time, +cores) when added, (time, -cores) when removed; removals first at equal times,
         // as `at` counts an executor alive on [added, removed).
         let mut events: Vec<(f64, i64)> = Vec::new();

@@ -59,6 +59,40 @@ pub fn to_vec(run: &Run) -> Vec<u8> {
     serde_json::to_vec(run).unwrap_or_else(|_| b"{}".to_vec())
 }
 
+/// A run in two parts for a message between the page and its workers: the run file without its
+/// tasks (JSON), and the task columns as bytes ([`crate::model::Tasks::to_bytes`]), which the
+/// other side copies instead of parsing.
+pub fn to_parts(run: &Run) -> (Vec<u8>, Vec<u8>) {
+    struct Light<'a>(&'a Run);
+    impl serde::Serialize for Light<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+            use serde::ser::SerializeStruct;
+            let r = self.0;
+            let mut m = s.serialize_struct("Run", 8)?;
+            m.serialize_field("format", &r.format)?;
+            m.serialize_field("meta", &r.meta)?;
+            m.serialize_field("executors", &r.executors)?;
+            m.serialize_field("jobs", &r.jobs)?;
+            m.serialize_field("stages", &r.stages)?;
+            m.serialize_field("sql", &r.sql)?;
+            m.serialize_field("series", &r.series)?;
+            m.serialize_field("warnings", &r.warnings)?;
+            m.end()
+        }
+    }
+    let json = serde_json::to_vec(&Light(run)).unwrap_or_else(|_| b"{}".to_vec());
+    (json, run.tasks.to_bytes())
+}
+
+/// Reads what [`to_parts`] wrote. The run file part is checked as any run file; the task
+/// columns come from this build's own code and are checked for shape only.
+pub fn from_parts(name: &str, json: &[u8], tasks: &[u8]) -> Result<Run> {
+    let mut run = from_slice_typed(name, json)?;
+    run.tasks = crate::model::Tasks::from_bytes(tasks)
+        .map_err(|e| Error::new(name, ErrorKind::InvalidContent, e))?;
+    Ok(run)
+}
+
 /// The JSON Schema of the run file, generated from the Rust types.
 pub fn schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(Run)).unwrap_or(serde_json::Value::Null)
@@ -207,7 +241,7 @@ fn member(
     fn all<T: serde::de::DeserializeOwned>(
         key: &str,
         v: &[u8],
-        into: &mut Vec<T>,
+        into: &mut impl Extend<T>,
     ) -> std::result::Result<(), String> {
         // Not an array (null): nothing; anything else is an error of that member.
         let items: Option<Vec<T>> = one(key, v)?;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Executor, Job, Series, SqlExecution, Stage, Task};
+use super::{Executor, Job, Series, SqlExecution, Stage, Tasks};
 
 /// The `format` tag of a run file.
 pub const RUN_FORMAT: &str = "runlens/run@1";
@@ -29,7 +29,7 @@ pub struct Run {
     pub stages: Vec<Stage>,
     /// Task attempts (empty when the source has no task data, e.g. CloudWatch).
     #[serde(default)]
-    pub tasks: Vec<Task>,
+    pub tasks: Tasks,
     /// Spark SQL executions (queries).
     #[serde(default)]
     pub sql: Vec<SqlExecution>,

@@ -1,5 +1,7 @@
 //! Task attempts and their metrics.
 
+use std::sync::Arc;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -20,7 +22,7 @@ pub struct Task {
     #[serde(default)]
     pub attempt: u32,
     /// Executor that ran it.
-    pub executor_id: String,
+    pub executor_id: Arc<str>,
     /// Launch time, seconds from run start.
     pub launch_s: f64,
     /// Finish time, seconds from run start (none while running).
@@ -30,7 +32,7 @@ pub struct Task {
     pub status: TaskStatus,
     /// Why the attempt failed or was killed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure_reason: Option<String>,
+    pub failure_reason: Option<Arc<str>>,
     /// A speculative copy.
     #[serde(default, skip_serializing_if = "is_false")]
     pub speculative: bool,

@@ -24,18 +24,17 @@ pub fn raster(run: &Run, x0: f64, x1: f64, columns: usize) -> Vec<Lane> {
     let end = run.meta.duration_s;
     let mut order: Vec<&str> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
-    let ran: std::collections::HashSet<&str> =
-        run.tasks.iter().map(|t| t.executor_id.as_str()).collect();
+    let ran: std::collections::HashSet<&str> = run.tasks.executor_ids().collect();
     for e in &run.executors {
         if ran.contains(e.id.as_str()) && !index.contains_key(e.id.as_str()) {
             index.insert(&e.id, order.len());
             order.push(&e.id);
         }
     }
-    for t in &run.tasks {
-        if !index.contains_key(t.executor_id.as_str()) {
-            index.insert(&t.executor_id, order.len());
-            order.push(&t.executor_id);
+    for ex in run.tasks.executor_ids() {
+        if !index.contains_key(ex) {
+            index.insert(ex, order.len());
+            order.push(ex);
         }
     }
     let width = if columns > 0 && x1 > x0 {
@@ -50,7 +49,7 @@ pub fn raster(run: &Run, x0: f64, x1: f64, columns: usize) -> Vec<Lane> {
         if b < x0 || a > x1 || columns == 0 {
             continue;
         }
-        let Some(&lane) = index.get(t.executor_id.as_str()) else {
+        let Some(&lane) = index.get(&*t.executor_id) else {
             continue;
         };
         let c0 = (((a - x0) / width).floor().max(0.0) as usize).min(columns - 1);

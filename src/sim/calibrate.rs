@@ -45,11 +45,11 @@ fn data_bytes(t: &Task) -> u64 {
 /// Time each task held its slot: its duration, cut at the next launch on the same slot (Spark
 /// records a task's end after the driver has already reused the slot). Slots are rebuilt per
 /// executor from launch order.
-fn occupancy(tasks: &[&Task], cores_of: &HashMap<&str, u32>) -> Vec<f64> {
+fn occupancy(tasks: &[Task], cores_of: &HashMap<&str, u32>) -> Vec<f64> {
     let mut occ: Vec<f64> = tasks.iter().map(|t| t.duration_s()).collect();
     let mut by_exec: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, t) in tasks.iter().enumerate() {
-        by_exec.entry(t.executor_id.as_str()).or_default().push(i);
+        by_exec.entry(&*t.executor_id).or_default().push(i);
     }
     for (exec, mut idx) in by_exec {
         crate::sorting::sort_by(&mut idx, |&i| crate::sorting::Key::f(tasks[i].launch_s));
@@ -114,7 +114,7 @@ pub struct Calibration {
 
 /// Builds a scenario from a measured run with tasks.
 pub fn calibrate(run: &Run) -> Result<Calibration, String> {
-    let ended: Vec<&Task> = run
+    let ended: Vec<Task> = run
         .tasks
         .iter()
         .filter(|t| t.status == TaskStatus::Success && t.finish_s.is_some())
@@ -141,7 +141,7 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
         .worker_executors()
         .filter(|e| e.id != "ALL" && e.added_s.is_some())
         .collect();
-    let local_mode = workers.is_empty() || ended.iter().all(|t| t.executor_id == "driver");
+    let local_mode = workers.is_empty() || ended.iter().all(|t| &*t.executor_id == "driver");
     let mut cores_of: HashMap<&str, u32> = HashMap::new();
     for e in run.executors.iter() {
         if let Some(c) = e.cores {
@@ -350,7 +350,7 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
         let mut seen: HashMap<(u64, u32, &str), (f64, usize)> = HashMap::new();
         for (i, t) in ended.iter().enumerate() {
             let e = seen
-                .entry((t.stage_id, t.stage_attempt, t.executor_id.as_str()))
+                .entry((t.stage_id, t.stage_attempt, &*t.executor_id))
                 .or_insert((t.launch_s, i));
             if t.launch_s < e.0 {
                 *e = (t.launch_s, i);
@@ -380,7 +380,7 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
     let mut groups: HashMap<(u64, u32, &str), Vec<usize>> = HashMap::new();
     for (i, t) in ended.iter().enumerate() {
         groups
-            .entry((t.stage_id, t.stage_attempt, t.executor_id.as_str()))
+            .entry((t.stage_id, t.stage_attempt, &*t.executor_id))
             .or_default()
             .push(i);
     }
@@ -391,7 +391,7 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
         }
         let (mut lo, mut hi) = (u64::MAX, 0u64);
         for &i in idx {
-            let d = data_bytes(ended[i]);
+            let d = data_bytes(&ended[i]);
             lo = lo.min(d);
             hi = hi.max(d);
         }
@@ -647,14 +647,14 @@ struct CalCtx<'a> {
 fn calibrate_stage(
     st: &Stage,
     ts: &[usize],
-    ended: &[&Task],
+    ended: &[Task],
     occ: &[f64],
     first: &[bool],
     c: &CalCtx,
     notes: &mut Vec<String>,
 ) -> StageSpec {
     let n = ts.len() as u64;
-    let tasks: Vec<&Task> = ts.iter().map(|&i| ended[i]).collect();
+    let tasks: Vec<&Task> = ts.iter().map(|&i| &ended[i]).collect();
     let input: u64 = tasks.iter().map(|t| t.input_bytes).sum();
     let sr: u64 = tasks.iter().map(|t| t.shuffle_read_bytes()).sum();
     let sw: u64 = tasks.iter().map(|t| t.shuffle_write_bytes).sum();
@@ -828,7 +828,7 @@ fn calibrate_stage(
     let measured: Vec<MeasuredTask> = ts
         .iter()
         .map(|&i| {
-            let t = ended[i];
+            let t = &ended[i];
             let d = TaskData {
                 input_bytes: t.input_bytes,
                 shuffle_read_bytes: t.shuffle_read_bytes(),

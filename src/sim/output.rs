@@ -236,7 +236,11 @@ pub fn build_run(s: &Scenario, sim: &Sim) -> Run {
     // Tasks.
     let local_share = 1.0 / shape.executors.max(1) as f64;
     run.tasks.reserve(sim.attempts.len());
-    let ids: Vec<&str> = sim.executors.iter().map(|e| e.id.as_str()).collect();
+    let ids: Vec<std::sync::Arc<str>> = sim
+        .executors
+        .iter()
+        .map(|e| std::sync::Arc::from(e.id.as_str()))
+        .collect();
     for (tid, a) in sim.attempts.iter().enumerate() {
         let st = &sim.stages[a.stage as usize];
         let spec = &s.jobs[st.pos.0].stages[st.pos.1];
@@ -257,10 +261,10 @@ pub fn build_run(s: &Scenario, sim: &Sim) -> Run {
         let cpu = (a.cost.cpu_s * frac).min(dur);
         let (status, reason) = match a.end {
             AttemptEnd::Success => (TaskStatus::Success, None),
-            AttemptEnd::NoSpace => (TaskStatus::Failed, Some(NO_SPACE.to_string())),
+            AttemptEnd::NoSpace => (TaskStatus::Failed, Some(std::sync::Arc::from(NO_SPACE))),
             AttemptEnd::Killed => (
                 TaskStatus::Killed,
-                Some("Stage cancelled: job aborted".to_string()),
+                Some(std::sync::Arc::from("Stage cancelled: job aborted")),
             ),
             AttemptEnd::Running => (TaskStatus::Running, None),
         };
@@ -270,7 +274,7 @@ pub fn build_run(s: &Scenario, sim: &Sim) -> Run {
             stage_attempt: 0,
             index: a.index as u64,
             attempt: a.attempt as u32,
-            executor_id: ids[a.exec as usize].to_string(),
+            executor_id: ids[a.exec as usize].clone(),
             launch_s: a.launch_s,
             finish_s: Some(a.finish_s),
             status,

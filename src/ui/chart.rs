@@ -397,8 +397,7 @@ pub fn ChartBox(dash: Dash, side: Side, view: View) -> impl IntoView {
         s.ready().map_or(0, |r| {
             r.run
                 .tasks
-                .iter()
-                .map(|t| t.executor_id.as_str())
+                .executor_ids()
                 .collect::<std::collections::HashSet<_>>()
                 .len()
         })

@@ -99,7 +99,11 @@ fn loaded_of(v: &JsValue) -> Result<Loaded, String> {
     let bytes: Uint8Array = get(v, "run")
         .dyn_into()
         .map_err(|_| format!("{label}: the reader sent no run"))?;
-    let run = run_file::from_slice_typed(&label, &bytes.to_vec()).map_err(|e| e.to_string())?;
+    let tasks: Uint8Array = get(v, "tasks")
+        .dyn_into()
+        .map_err(|_| format!("{label}: the reader sent no tasks"))?;
+    let run = run_file::from_parts(&label, &bytes.to_vec(), &tasks.to_vec())
+        .map_err(|e| e.to_string())?;
     let format = match get(v, "format").as_string().as_deref() {
         Some("cloudwatch") => SourceFormat::Cloudwatch,
         Some("run-file") => SourceFormat::RunFile,

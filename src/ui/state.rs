@@ -59,6 +59,8 @@ pub struct LoadedRun {
     /// The four profiles at the last period asked for (computed while loading, for the run's
     /// own default period; recomputed only if the page needs another one).
     views: std::sync::Mutex<Option<Arc<RunViews>>>,
+    /// The run as a worker takes it (`run_file::to_parts`), made once.
+    parts: std::sync::OnceLock<(Vec<u8>, Vec<u8>)>,
     /// The run.
     pub run: Run,
     /// Totals, straggler, cost, findings.
@@ -85,6 +87,7 @@ impl LoadedRun {
             analysis.unwrap_or_else(|| analysis::analyse(&loaded.run, DEFAULT_PRICE_PER_DPU_HOUR));
         LoadedRun {
             views: std::sync::Mutex::new(None),
+            parts: std::sync::OnceLock::new(),
             run: loaded.run,
             analysis,
             source,
@@ -111,6 +114,12 @@ impl LoadedRun {
     /// Computes the profiles at the run's own default period ahead of drawing.
     pub fn warm_views(&self) {
         self.views(profiles::default_period_s(self.run.meta.duration_s));
+    }
+
+    /// The run in the two parts a worker message carries.
+    pub fn parts(&self) -> &(Vec<u8>, Vec<u8>) {
+        self.parts
+            .get_or_init(|| crate::ingest::run_file::to_parts(&self.run))
     }
 
     /// The straggler executor's id, if any.

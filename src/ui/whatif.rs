@@ -11,7 +11,7 @@ use super::dom::{self, now_ms};
 use super::loader;
 use super::state::{Dash, Side, Slot};
 use crate::analysis::{summary, Analysis};
-use crate::ingest::{run_file, Loaded};
+use crate::ingest::Loaded;
 use crate::model::units::format_duration;
 use crate::model::{Run, SourceFormat};
 use crate::sim::changes::Control;
@@ -129,9 +129,13 @@ fn simulate_now(
             return outcome.set(Outcome::Failed("load a before run first".into()));
         };
         measured_s = Some(before.run.meta.duration_s);
-        let bytes = Uint8Array::from(run_file::to_vec(&before.run).as_slice());
+        let (json, tasks) = before.parts();
+        let bytes = Uint8Array::from(json.as_slice());
+        let tasks = Uint8Array::from(tasks.as_slice());
         transfer.push(&bytes.buffer());
+        transfer.push(&tasks.buffer());
         set(&job, "run", &bytes);
+        set(&job, "tasks", &tasks);
     }
     super::work::start(
         "whatif",

@@ -8,8 +8,10 @@ use std::collections::{BTreeMap, HashMap};
 use super::events::{self, ExecutorMetrics, EXECUTOR_METRIC_NAMES};
 use crate::model::{
     metrics, Executor, Job, JobResult, MemorySource, Run, RunStatus, Series, SeriesKind,
-    SeriesSource, SourceFormat, SqlExecution, Stage, StageRdd, StageStatus, Task, TaskStatus, Unit,
+    SeriesSource, SourceFormat, SqlExecution, Stage, StageRdd, StageStatus, Task, TaskStatus,
+    Tasks, Unit,
 };
+use std::sync::Arc;
 
 /// At most this many warnings of one kind are kept word for word; the rest are counted.
 const WARNINGS_PER_KIND: usize = 5;
@@ -22,6 +24,8 @@ struct ExecutorBuild {
     peaks: [Option<i64>; EXECUTOR_METRIC_NAMES.len()],
     /// (epoch ms, heap bytes) samples.
     heap: Vec<(i64, u64)>,
+    /// The id once, shared by every task of the executor.
+    shared_id: Arc<str>,
 }
 
 struct StageBuild {
@@ -31,10 +35,20 @@ struct StageBuild {
     peaks: [Option<i64>; EXECUTOR_METRIC_NAMES.len()],
 }
 
-struct TaskBuild {
-    task: Task,
-    launch_ms: i64,
-    finish_ms: Option<i64>,
+/// Epoch milliseconds of a task (launch, finish) while its run's start is not yet known.
+#[derive(Clone, Copy, Default)]
+struct TaskMs {
+    launch: i64,
+    /// `NO_MS` until it ends.
+    finish: i64,
+}
+
+const NO_MS: i64 = i64::MIN;
+
+impl TaskMs {
+    fn finish(self) -> Option<i64> {
+        (self.finish != NO_MS).then_some(self.finish)
+    }
 }
 
 struct JobBuild {
@@ -74,7 +88,9 @@ pub struct RunBuilder {
     stages: Vec<StageBuild>,
     stage_index: HashMap<(u64, u32), usize>,
     stage_job: HashMap<u64, u64>,
-    tasks: Vec<TaskBuild>,
+    /// Tasks as they will be in the run, in the column store (times set in `finish`).
+    tasks: Tasks,
+    task_ms: Vec<TaskMs>,
     task_index: HashMap<u64, usize>,
     jobs: Vec<JobBuild>,
     job_index: HashMap<u64, usize>,
@@ -214,6 +230,7 @@ impl RunBuilder {
                 is_driver: crate::model::is_driver_id(id),
                 ..Executor::default()
             },
+            shared_id: Arc::from(id),
             ..ExecutorBuild::default()
         });
         self.executor_index.insert(id.to_string(), i);
@@ -471,21 +488,21 @@ impl RunBuilder {
         if let Some(&i) = self.task_index.get(&id) {
             return i;
         }
-        self.executor(&info.executor_id);
+        let exec_i = self.executor(&info.executor_id);
         let i = self.tasks.len();
-        self.tasks.push(TaskBuild {
-            task: Task {
-                id,
-                stage_id,
-                stage_attempt,
-                index: id_u64(info.index).unwrap_or(0),
-                attempt: u32::try_from(info.attempt).unwrap_or(0),
-                executor_id: info.executor_id.to_string(),
-                speculative: info.speculative,
-                ..Task::default()
-            },
-            launch_ms: info.launch_time,
-            finish_ms: None,
+        self.task_ms.push(TaskMs {
+            launch: info.launch_time,
+            finish: NO_MS,
+        });
+        self.tasks.push(Task {
+            id,
+            stage_id,
+            stage_attempt,
+            index: id_u64(info.index).unwrap_or(0),
+            attempt: u32::try_from(info.attempt).unwrap_or(0),
+            executor_id: self.executors[exec_i].shared_id.clone(),
+            speculative: info.speculative,
+            ..Task::default()
         });
         self.task_index.insert(id, i);
         i
@@ -522,12 +539,13 @@ impl RunBuilder {
             return;
         }
         let reason = e.reason.as_ref().and_then(|r| r.reason.as_deref());
-        if self.tasks[i].finish_ms.is_some() {
-            let t = &mut self.tasks[i].task;
+        if self.task_ms[i].finish().is_some() {
+            let mut t = self.tasks.row(i);
             if reason == Some("Resubmitted") && t.status == TaskStatus::Success && !t.output_lost {
                 // Not a second run: the map output of this finished task was lost with its
                 // executor, and the task is counted again, as failed (as the History Server does).
                 t.output_lost = true;
+                self.tasks.set(i, t);
                 return;
             }
             let msg = format!(
@@ -565,8 +583,8 @@ impl RunBuilder {
                     .or(r.class_name.as_deref())
             });
             Some(match detail {
-                Some(d) => format!("{reason}: {d}"),
-                None => reason.to_string(),
+                Some(d) => Arc::from(format!("{reason}: {d}")),
+                None => Arc::from(reason),
             })
         };
         let launch_ms = e.info.launch_time;
@@ -589,10 +607,11 @@ impl RunBuilder {
                 }
             }
         }
-        let tb = &mut self.tasks[i];
-        tb.launch_ms = launch_ms;
-        tb.finish_ms = (finish_ms > 0).then_some(finish_ms);
-        let t = &mut tb.task;
+        self.task_ms[i] = TaskMs {
+            launch: launch_ms,
+            finish: if finish_ms > 0 { finish_ms } else { NO_MS },
+        };
+        let mut t = self.tasks.row(i);
         t.status = status;
         t.failure_reason = failure;
         t.speculative = e.info.speculative;
@@ -626,6 +645,7 @@ impl RunBuilder {
                 t.output_records = amount(out.records, &mut sk);
             }
         }
+        self.tasks.set(i, t);
         if sk.negative > 0 {
             self.negative_values += sk.negative;
             let msg = format!(
@@ -790,8 +810,13 @@ impl RunBuilder {
             sb.end_ms = keep(sb.end_ms, &mut out_of_run);
         }
         let before = self.tasks.len();
-        self.tasks
-            .retain(|t| ok(t.launch_ms) && t.finish_ms.is_none_or(&ok));
+        let keep: Vec<bool> = self
+            .task_ms
+            .iter()
+            .map(|t| ok(t.launch) && t.finish().is_none_or(&ok))
+            .collect();
+        self.tasks.retain_rows(&keep);
+        crate::model::retain_rows(&mut self.task_ms, &keep);
         let dropped_tasks = before - self.tasks.len();
         if out_of_run > 0 || dropped_tasks > 0 {
             self.note(format!(
@@ -806,9 +831,9 @@ impl RunBuilder {
                 max_ms = Some(max_ms.map_or(m, |x| x.max(m)));
             }
         };
-        for t in &self.tasks {
-            later(Some(t.launch_ms));
-            later(t.finish_ms);
+        for t in &self.task_ms {
+            later(Some(t.launch));
+            later(t.finish());
         }
         for e in &self.executors {
             later(e.added_ms);
@@ -900,17 +925,25 @@ impl RunBuilder {
             crate::sorting::Key(s.id as f64, u64::from(s.attempt))
         });
 
-        let mut running = 0usize;
-        for tb in self.tasks {
-            let mut t = tb.task;
-            t.launch_s = rel(tb.launch_ms);
-            t.finish_s = tb.finish_ms.map(rel);
-            if t.status == TaskStatus::Running {
-                running += 1;
-            }
-            run.tasks.push(t);
+        // Launch order (then task id), as the History Server lists them.
+        let order = crate::sorting::order_of(
+            self.task_ms
+                .iter()
+                .enumerate()
+                .map(|(i, t)| crate::sorting::Key(t.launch as f64, self.tasks.id(i))),
+        );
+        self.tasks.permute(&order);
+        crate::model::permute_rows(&mut self.task_ms, &order);
+        for (i, t) in self.task_ms.iter().enumerate() {
+            self.tasks.set_times(i, rel(t.launch), t.finish().map(rel));
         }
-        crate::sorting::sort_by(&mut run.tasks, |t| crate::sorting::Key(t.launch_s, t.id));
+        let running = self
+            .tasks
+            .iter()
+            .filter(|t| t.status == TaskStatus::Running)
+            .count();
+        self.tasks.shrink_to_fit();
+        run.tasks = self.tasks;
 
         for jb in self.jobs {
             let mut j = jb.job;

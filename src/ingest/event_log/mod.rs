@@ -289,6 +289,6 @@ mod tests {
         let line = br#"{"Event":"SparkListenerTaskEnd","Stage ID":0,"Task Info":{"Task ID":1,"Executor ID":"1","Launch Time":5,"Finish Time":9,"Accumulables":[{"Name":"]},\"Task x"}]},"Task Metrics":{"Executor Run Time":4}}"#;
         let run = parse_bytes("t", line);
         assert_eq!(run.tasks.len(), 1);
-        assert_eq!(run.tasks[0].run_time_s, 0.004);
+        assert_eq!(run.tasks.row(0).run_time_s, 0.004);
     }
 }
