@@ -16,8 +16,9 @@
 //!     "before"), set: [[key, value]]}`: calibrate (or take the preset), simulate unchanged and
 //!     changed;
 //! - worker → page `{kind: "progress", name, read, total, out}` about every 100 ms (reading);
-//! - worker → page `{kind: "done", runs: [RUN]}`, RUN being `{run: Uint8Array (the run file
-//!   without tasks), tasks: Uint8Array (the task columns), analysis: string
+//! - worker → page `{kind: "done", runs: [RUN], spent_ms: {wait, push, finish, message}}`, RUN being `{run: Uint8Array (the run file
+//!   without tasks), tasks: Uint8Array (the task columns), views: string (JSON of `[[period_s,
+//!   [Profile; 4]], …]`), analysis: string
 //!   (JSON of `analysis::Analysis`), entry, format, codec, bytes_in, bytes_out}`; or
 //!   `{kind: "whatif", controls: string (JSON), notes: [string], baseline: RUN, predicted: RUN |
 //!   null, error: string | null, simulate_ms, baseline_ms}`; or `{kind: "error", message}`, or
@@ -42,6 +43,18 @@ fn scope() -> web_sys::DedicatedWorkerGlobalScope {
 
 fn now_ms() -> f64 {
     scope().performance().map_or(0.0, |p| p.now())
+}
+
+thread_local! {
+    /// Where a load's time went, ms: waiting for input, pushing it through the ingestor.
+    static SPENT_MS: std::cell::Cell<(f64, f64)> = const { std::cell::Cell::new((0.0, 0.0)) };
+}
+
+fn spend(wait_ms: f64, push_ms: f64) {
+    SPENT_MS.with(|c| {
+        let (w, p) = c.get();
+        c.set((w + wait_ms, p + push_ms));
+    });
 }
 
 fn post(msg: &Object, transfer: Option<&Array>) {
@@ -158,9 +171,11 @@ async fn pump(
 ) -> Result<(), String> {
     let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     loop {
+        let t = now_ms();
         let chunk = JsFuture::from(reader.read())
             .await
             .map_err(|e| format!("{}: reading stopped: {}", meter.name, js_text(e)))?;
+        let t1 = now_ms();
         if get(&chunk, "done").as_bool().unwrap_or(true) {
             return Ok(());
         }
@@ -176,10 +191,14 @@ async fn pump(
             meter.read += piece.len() as u64;
             meter.report(ing.bytes_out(), false);
         }
+        spend(t1 - t, now_ms() - t1);
     }
 }
 
 /// A run as the page gets it: its run file, its analysis, where it came from.
+/// Periods the worker bins the views at (see `profiles::likely_periods_s`).
+const VIEW_PERIODS: usize = 3;
+
 fn run_message(l: &crate::ingest::Loaded, transfer: &Array) -> Object {
     let (json, tasks) = run_file::to_parts(&l.run);
     let bytes = Uint8Array::from(json.as_slice());
@@ -187,7 +206,18 @@ fn run_message(l: &crate::ingest::Loaded, transfer: &Array) -> Object {
     transfer.push(&bytes.buffer());
     transfer.push(&tasks.buffer());
     let analysis = crate::analysis::analyse(&l.run, crate::model::glue::DEFAULT_PRICE_PER_DPU_HOUR);
+    // The four views at the periods the page is likely to draw them at, so that the page does not
+    // walk the tasks itself.
+    let views: Vec<(f64, Vec<crate::analysis::profiles::Profile>)> =
+        crate::analysis::profiles::likely_periods_s(l.run.meta.duration_s, VIEW_PERIODS)
+            .into_iter()
+            .map(|p| (p, crate::analysis::profiles::profiles(&l.run, p)))
+            .collect();
     obj(&[
+        (
+            "views",
+            serde_json::to_string(&views).unwrap_or_default().into(),
+        ),
         ("run", bytes.into()),
         ("tasks", tasks.into()),
         (
@@ -234,15 +264,28 @@ async fn run(job: &JsValue) -> Result<(Object, Array), String> {
         "whatif" => return whatif(job),
         other => return Err(format!("unknown job {other:?}")),
     };
+    let t = now_ms();
     ing.end_file();
     let all = ing.finish_all().map_err(|e| explain(&e))?;
+    let t1 = now_ms();
     let runs = Array::new();
     let transfer = Array::new();
     for l in &all {
         runs.push(&run_message(l, &transfer));
     }
+    let (wait_ms, push_ms) = SPENT_MS.with(|c| c.get());
+    let spent = obj(&[
+        ("wait", JsValue::from_f64(wait_ms)),
+        ("push", JsValue::from_f64(push_ms)),
+        ("finish", JsValue::from_f64(t1 - t)),
+        ("message", JsValue::from_f64(now_ms() - t1)),
+    ]);
     Ok((
-        obj(&[("kind", "done".into()), ("runs", runs.into())]),
+        obj(&[
+            ("kind", "done".into()),
+            ("runs", runs.into()),
+            ("spent_ms", spent.into()),
+        ]),
         transfer,
     ))
 }

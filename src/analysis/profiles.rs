@@ -10,7 +10,7 @@ use crate::model::{
 };
 
 /// One of the four views.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum View {
     /// ETL data movement: bytes read and written.
     Etl,
@@ -48,7 +48,7 @@ impl View {
 }
 
 /// Unit of a profile's values.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ValueUnit {
     /// Bytes per second.
     BytesPerSecond,
@@ -59,7 +59,7 @@ pub enum ValueUnit {
 }
 
 /// How a line is drawn.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LineKind {
     /// Straight segments between points.
     Line,
@@ -68,7 +68,7 @@ pub enum LineKind {
 }
 
 /// One line of a profile.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Line {
     /// Stable key (a Glue metric name or `<metric>/<executor>`).
     pub key: String,
@@ -83,7 +83,7 @@ pub struct Line {
 }
 
 /// A stage's time span (job execution view).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Span {
     /// Stage id.
     pub stage: u64,
@@ -100,7 +100,7 @@ pub struct Span {
 }
 
 /// One view's data for one run.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Profile {
     /// Which view.
     pub view: View,
@@ -126,12 +126,28 @@ impl Profile {
     }
 }
 
+/// The periods profiles are binned at, seconds.
+pub const PERIOD_STEPS: [f64; 9] = [0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 300.0];
+
+/// The periods a page may bin a run of `duration_s` at, most likely first: its own, then those
+/// of longer runs beside it (the page bins both columns at the longer run's period), `n` in all.
+pub fn likely_periods_s(duration_s: f64, n: usize) -> Vec<f64> {
+    let own = default_period_s(duration_s);
+    let mut out = vec![own];
+    for s in PERIOD_STEPS.into_iter().filter(|s| *s > own) {
+        // Only periods some longer run gets (up to 30 s below 6 h, 60 s and more above).
+        if out.len() < n && (s <= 30.0 || s >= 60.0) {
+            out.push(s);
+        }
+    }
+    out
+}
+
 /// Glue reports every 30 s; shorter runs get a finer period so they have at least ~60 points.
 pub fn default_period_s(duration_s: f64) -> f64 {
-    const STEPS: [f64; 9] = [0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 300.0];
     let want = duration_s / 60.0;
-    let mut p = STEPS[0];
-    for s in STEPS {
+    let mut p = PERIOD_STEPS[0];
+    for s in PERIOD_STEPS {
         if s <= want {
             p = s;
         }

@@ -60,6 +60,13 @@ fn spawn_reader(dash: Dash, side: Side, job: Object, origin: Origin, cancel: Arc
                 }));
             }
             Ok(super::work::Reply::Done(data)) => {
+                // The worker's own account of its time, as User Timing measures of the page.
+                let spent = get(&data, "spent_ms");
+                for part in ["wait", "push", "finish", "message"] {
+                    if let Some(ms) = get(&spent, part).as_f64() {
+                        dom::measure_span(&format!("runlens:worker:{part}:{}", side.as_str()), ms);
+                    }
+                }
                 if let Some(origin) = origin.take() {
                     let runs = get(&data, "runs");
                     let cancel = cancel.clone();
@@ -83,13 +90,22 @@ fn spawn_reader(dash: Dash, side: Side, job: Object, origin: Origin, cancel: Arc
     });
 }
 
-/// A run and its analysis from a worker's message.
-pub fn run_of(v: &JsValue) -> Result<(Loaded, Option<crate::analysis::Analysis>), String> {
+/// Profiles a worker binned, by period.
+pub type WorkerViews = Vec<(f64, Vec<crate::analysis::profiles::Profile>)>;
+
+/// A run, its analysis and its profiles from a worker's message.
+pub fn run_and_views_of(
+    v: &JsValue,
+) -> Result<(Loaded, Option<crate::analysis::Analysis>, WorkerViews), String> {
     let loaded = loaded_of(v)?;
     let analysis = get(v, "analysis")
         .as_string()
         .and_then(|a| serde_json::from_str(&a).ok());
-    Ok((loaded, analysis))
+    let views = get(v, "views")
+        .as_string()
+        .and_then(|a| serde_json::from_str(&a).ok())
+        .unwrap_or_default();
+    Ok((loaded, analysis, views))
 }
 
 /// A run read by a worker, from its `done` message.
@@ -178,7 +194,7 @@ async fn finish(
     let t = now_ms();
     let mut all = Vec::new();
     for v in Array::from(&runs).iter() {
-        match run_of(&v) {
+        match run_and_views_of(&v) {
             Ok(l) => all.push(l),
             Err(e) => return deliver(dash, side, Slot::Failed(e)),
         }
@@ -188,7 +204,7 @@ async fn finish(
     let t = now_ms();
     let several = all.len() > 1;
     let mut runs: Vec<(String, Arc<LoadedRun>)> = Vec::new();
-    for (loaded, analysis) in all {
+    for (loaded, analysis, views) in all {
         let label = loaded
             .entry
             .clone()
@@ -198,7 +214,10 @@ async fn finish(
             .strip_prefix(&format!("{}!/", origin.archive))
             .unwrap_or(&label)
             .to_string();
-        runs.push((entry, Arc::new(LoadedRun::with(label, loaded, analysis))));
+        runs.push((
+            entry,
+            Arc::new(LoadedRun::from_worker(label, loaded, analysis, views)),
+        ));
         if several {
             yield_now().await;
         }
@@ -464,11 +483,12 @@ pub async fn set_run(
     source: String,
     loaded: crate::ingest::Loaded,
     analysis: Option<crate::analysis::Analysis>,
+    views: WorkerViews,
 ) {
     dash.cancel_load(side);
     // The chart data in its own task, as for a loaded file.
     yield_now().await;
-    let run = LoadedRun::with(source, loaded, analysis);
+    let run = LoadedRun::from_worker(source, loaded, analysis, views);
     yield_now().await;
     run.warm_views();
     yield_now().await;
@@ -503,13 +523,14 @@ pub fn load_preset(dash: Dash, side: Side, name: &'static str) {
             }
         };
         let first = Array::from(&get(&data, "runs")).get(0);
-        match run_of(&first) {
-            Ok((loaded, analysis)) => spawn_local(set_run(
+        match run_and_views_of(&first) {
+            Ok((loaded, analysis, views)) => spawn_local(set_run(
                 dash,
                 side,
                 format!("preset {name} (simulated from the AWS Glue article)"),
                 loaded,
                 analysis,
+                views,
             )),
             Err(e) => dash.slots[side.index()].set(Slot::Failed(e)),
         }

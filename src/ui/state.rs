@@ -58,7 +58,7 @@ impl Side {
 pub struct LoadedRun {
     /// The four profiles at the last period asked for (computed while loading, for the run's
     /// own default period; recomputed only if the page needs another one).
-    views: std::sync::Mutex<Option<Arc<RunViews>>>,
+    views: std::sync::Mutex<Vec<Arc<RunViews>>>,
     /// The run as a worker takes it (`run_file::to_parts`), made once.
     parts: std::sync::OnceLock<(Vec<u8>, Vec<u8>)>,
     /// The run.
@@ -83,10 +83,25 @@ impl LoadedRun {
 
     /// A loaded input with the analysis a worker made of it (analysed here if none came).
     pub fn with(source: String, loaded: Loaded, analysis: Option<Analysis>) -> LoadedRun {
+        LoadedRun::from_worker(source, loaded, analysis, Vec::new())
+    }
+
+    /// A loaded input with the analysis and the profiles (at the periods given) a worker made.
+    pub fn from_worker(
+        source: String,
+        loaded: Loaded,
+        analysis: Option<Analysis>,
+        views: Vec<(f64, Vec<Profile>)>,
+    ) -> LoadedRun {
         let analysis =
             analysis.unwrap_or_else(|| analysis::analyse(&loaded.run, DEFAULT_PRICE_PER_DPU_HOUR));
         LoadedRun {
-            views: std::sync::Mutex::new(None),
+            views: std::sync::Mutex::new(
+                views
+                    .into_iter()
+                    .map(|(period_s, profiles)| Arc::new(RunViews { profiles, period_s }))
+                    .collect(),
+            ),
             parts: std::sync::OnceLock::new(),
             run: loaded.run,
             analysis,
@@ -100,14 +115,15 @@ impl LoadedRun {
     /// The profiles at `period_s`, from the cache when it holds that period.
     pub fn views(&self, period_s: f64) -> Arc<RunViews> {
         let mut cache = self.views.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(v) = cache.as_ref().filter(|v| v.period_s == period_s) {
+        if let Some(v) = cache.iter().find(|v| v.period_s == period_s) {
             return v.clone();
         }
+        // Not among those the worker sent: computed here (a run beside a much longer one).
         let v = Arc::new(RunViews {
             profiles: profiles::profiles(&self.run, period_s),
             period_s,
         });
-        *cache = Some(v.clone());
+        cache.push(v.clone());
         v
     }
 

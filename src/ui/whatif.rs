@@ -193,8 +193,8 @@ async fn show(
         .iter()
         .filter_map(|n| n.as_string())
         .collect();
-    let (baseline, b_analysis) = match loader::run_of(&get(&data, "baseline")) {
-        Ok((b, Some(a))) => (b, a),
+    let (baseline, b_analysis, b_views) = match loader::run_and_views_of(&get(&data, "baseline")) {
+        Ok((b, Some(a), v)) => (b, a, v),
         Ok(_) => return outcome.set(Outcome::Failed("the simulation sent no analysis".into())),
         Err(e) => return outcome.set(Outcome::Failed(e)),
     };
@@ -214,6 +214,7 @@ async fn show(
                 format!("preset {name}"),
                 loaded_of(baseline.run),
                 Some(b_analysis),
+                b_views,
             )
             .await;
         }
@@ -221,8 +222,9 @@ async fn show(
     if let Some(e) = get(&data, "error").as_string() {
         return outcome.set(Outcome::Failed(e));
     }
-    let (predicted, p_analysis) = match loader::run_of(&get(&data, "predicted")) {
-        Ok((p, Some(a))) => (p, a),
+    let (predicted, p_analysis, p_views) = match loader::run_and_views_of(&get(&data, "predicted"))
+    {
+        Ok((p, Some(a), v)) => (p, a, v),
         Ok(_) => return outcome.set(Outcome::Failed("the simulation sent no analysis".into())),
         Err(e) => return outcome.set(Outcome::Failed(e)),
     };
@@ -255,6 +257,7 @@ async fn show(
         format!("what-if: {label}"),
         loaded_of(run),
         Some(p_analysis),
+        p_views,
     )
     .await;
     outcome.set(Outcome::Done(prediction));
