@@ -173,14 +173,14 @@ fn spill(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
     // 1.x logs can record memory spill with 0 disk bytes).
     let by_disk = disk > 0;
     let mut by_stage: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
-    for t in &run.tasks {
+    for t in run.tasks.refs() {
         let b = if by_disk {
-            t.disk_spill_bytes
+            t.disk_spill_bytes()
         } else {
-            t.memory_spill_bytes
+            t.memory_spill_bytes()
         };
         if b > 0 {
-            let s = by_stage.entry(t.stage_id).or_default();
+            let s = by_stage.entry(t.stage_id()).or_default();
             *s = s.saturating_add(b);
         }
     }
@@ -228,15 +228,16 @@ fn spill(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
 fn lost_outputs(run: &Run, out: &mut Vec<Finding>) {
     let mut by_exec: Vec<(&str, u64, Vec<u64>)> = Vec::new();
     let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for (t, ex) in run.tasks.with_executors().filter(|(t, _)| t.output_lost) {
+    for t in run.tasks.refs().filter(|t| t.output_lost()) {
+        let ex = t.executor_id();
         let i = *index.entry(ex).or_insert_with(|| {
             by_exec.push((ex, 0, Vec::new()));
             by_exec.len() - 1
         });
         let e = &mut by_exec[i];
         e.1 += 1;
-        if !e.2.contains(&t.stage_id) {
-            e.2.push(t.stage_id);
+        if !e.2.contains(&t.stage_id()) {
+            e.2.push(t.stage_id());
         }
     }
     if by_exec.is_empty() {
@@ -291,7 +292,12 @@ fn failures(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
     let failed = totals.failed_tasks.unwrap_or(0);
     if failed > 0 {
         let mut reasons: Vec<(String, u64)> = Vec::new();
-        for t in run.tasks.iter().filter(|t| t.status == TaskStatus::Failed) {
+        for t in run
+            .tasks
+            .refs()
+            .filter(|t| t.status() == TaskStatus::Failed)
+            .map(|t| t.task())
+        {
             let r = t.failure_reason.clone().unwrap_or_else(|| "unknown".into());
             let key: String = r.lines().next().unwrap_or("").chars().take(160).collect();
             match reasons.iter_mut().find(|x| x.0 == key) {
@@ -299,7 +305,7 @@ fn failures(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
                 None => reasons.push((key, 1)),
             }
         }
-        let lost = run.tasks.iter().filter(|t| t.output_lost).count() as u64;
+        let lost = run.tasks.refs().filter(|t| t.output_lost()).count() as u64;
         if lost > 0 {
             reasons.push((
                 "Resubmitted (map output lost with its executor)".into(),
@@ -380,8 +386,8 @@ fn disk_pressure(run: &Run, out: &mut Vec<Finding>) {
         .map(|w| w.disk_bytes);
     // Per executor: shuffle files written plus spill, which share the local disk.
     let mut used: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
-    for (t, ex) in run.tasks.with_executors() {
-        *used.entry(ex).or_default() += t.shuffle_write_bytes + t.disk_spill_bytes;
+    for t in run.tasks.refs() {
+        *used.entry(t.executor_id()).or_default() += t.shuffle_write_bytes() + t.disk_spill_bytes();
     }
     let mut worst: Option<(String, u64)> = None;
     for e in run.worker_executors() {
@@ -434,7 +440,7 @@ fn idle(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
         })
         .sum::<f64>()
         / 3600.0;
-    let busy_hours: f64 = run.tasks.iter().map(|t| t.duration_s()).sum::<f64>() / 3600.0;
+    let busy_hours: f64 = run.tasks.refs().map(|t| t.duration_s()).sum::<f64>() / 3600.0;
     if slot_hours <= 0.0 {
         return;
     }

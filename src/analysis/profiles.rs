@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::timeline::{period_count, spread, task_span};
+use super::timeline::{period_count, spread};
 use crate::model::{
     executor_order_key, metrics, MemorySource, Run, Series, SeriesKind, StageStatus,
 };
@@ -249,12 +249,12 @@ fn line(
     }
 }
 
-fn task_bins(run: &Run, period_s: f64, f: impl Fn(&crate::model::Task) -> u64) -> Vec<f64> {
+fn task_bins(run: &Run, period_s: f64, f: impl Fn(&crate::model::TaskRef) -> u64) -> Vec<f64> {
     let mut bins = bins_of(run, period_s);
-    for t in &run.tasks {
+    for t in run.tasks.refs() {
         let amount = f(&t);
         if amount > 0 {
-            let (a, b) = task_span(&t, run.meta.duration_s);
+            let (a, b) = t.span(run.meta.duration_s);
             spread(&mut bins, period_s, a, b, amount as f64);
         }
     }
@@ -267,8 +267,8 @@ fn etl(run: &Run, period_s: f64) -> Profile {
         .or_else(|| run.series(metrics::BYTES_READ));
     let write = run.series(metrics::S3_WRITE_BYTES);
     if !run.tasks.is_empty() {
-        let r = task_bins(run, period_s, |t| t.input_bytes);
-        let w = task_bins(run, period_s, |t| t.output_bytes);
+        let r = task_bins(run, period_s, |t| t.input_bytes());
+        let w = task_bins(run, period_s, |t| t.output_bytes());
         return Profile {
             view: View::Etl,
             unit: ValueUnit::BytesPerSecond,
@@ -331,7 +331,7 @@ fn etl(run: &Run, period_s: f64) -> Profile {
 
 fn shuffle(run: &Run, period_s: f64) -> Profile {
     if !run.tasks.is_empty() {
-        let w = task_bins(run, period_s, |t| t.shuffle_write_bytes);
+        let w = task_bins(run, period_s, |t| t.shuffle_write_bytes());
         let r = task_bins(run, period_s, |t| t.shuffle_read_bytes());
         let mut lines = vec![
             line(
@@ -354,11 +354,13 @@ fn shuffle(run: &Run, period_s: f64) -> Profile {
             // One pass over the tasks, bins per executor (in executor order).
             let mut per: std::collections::HashMap<&str, Vec<f64>> =
                 std::collections::HashMap::new();
-            for (t, ex) in run.tasks.with_executors() {
-                let amount = t.shuffle_write_bytes + t.shuffle_read_bytes();
-                let bins = per.entry(ex).or_insert_with(|| bins_of(run, period_s));
+            for t in run.tasks.refs() {
+                let amount = t.shuffle_write_bytes() + t.shuffle_read_bytes();
+                let bins = per
+                    .entry(t.executor_id())
+                    .or_insert_with(|| bins_of(run, period_s));
                 if amount > 0 {
-                    let (a, b) = task_span(&t, run.meta.duration_s);
+                    let (a, b) = t.span(run.meta.duration_s);
                     spread(bins, period_s, a, b, amount as f64);
                 }
             }
@@ -514,9 +516,9 @@ fn execution(run: &Run, period_s: f64) -> Profile {
     let mut evs: Vec<(f64, i64)> = Vec::new();
     let mut launched_per_stage: std::collections::HashMap<(u64, u32), i64> =
         std::collections::HashMap::new();
-    for t in &run.tasks {
+    for t in run.tasks.refs() {
         *launched_per_stage
-            .entry((t.stage_id, t.stage_attempt))
+            .entry((t.stage_id(), t.stage_attempt()))
             .or_default() += 1;
     }
     for s in &run.stages {
@@ -533,8 +535,8 @@ fn execution(run: &Run, period_s: f64) -> Profile {
             }
         }
     }
-    for t in &run.tasks {
-        let (_, b) = task_span(&t, end);
+    for t in run.tasks.refs() {
+        let (_, b) = t.span(end);
         // A task is pending until launch and running until its end: one unit of demand from stage
         // submission (counted above) to the task's end.
         evs.push((b, -1));
@@ -582,9 +584,11 @@ fn execution(run: &Run, period_s: f64) -> Profile {
     ];
     // Average running tasks per executor in each period.
     let mut per: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
-    for (t, ex) in run.tasks.with_executors() {
-        let (a, b) = task_span(&t, end);
-        let bins = per.entry(ex).or_insert_with(|| bins_of(run, period_s));
+    for t in run.tasks.refs() {
+        let (a, b) = t.span(end);
+        let bins = per
+            .entry(t.executor_id())
+            .or_insert_with(|| bins_of(run, period_s));
         spread(bins, period_s, a, b, b - a);
     }
     for (id, bins) in in_executor_order(per) {
@@ -675,7 +679,11 @@ fn memory(run: &Run, period_s: f64) -> Profile {
     }
     // No tasks, or tasks that report no peak execution memory (Spark 1.x logs often do not):
     // nothing to estimate from, rather than a line at 0 B.
-    if run.tasks.iter().all(|t| t.peak_execution_memory_bytes == 0) {
+    if run
+        .tasks
+        .refs()
+        .all(|t| t.peak_execution_memory_bytes() == 0)
+    {
         return Profile {
             view: View::Memory,
             unit: ValueUnit::Bytes,
@@ -688,13 +696,15 @@ fn memory(run: &Run, period_s: f64) -> Profile {
     // Estimate: the peak execution memory of the tasks running in each period, summed per executor.
     let end = run.meta.duration_s;
     let mut per: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
-    for (t, ex) in run.tasks.with_executors() {
-        let (a, b) = task_span(&t, end);
-        let bins = per.entry(ex).or_insert_with(|| bins_of(run, period_s));
+    for t in run.tasks.refs() {
+        let (a, b) = t.span(end);
+        let bins = per
+            .entry(t.executor_id())
+            .or_insert_with(|| bins_of(run, period_s));
         let first = (a / period_s) as usize;
         let last = ((b / period_s) as usize).min(bins.len().saturating_sub(1));
         for bin in bins.iter_mut().take(last + 1).skip(first) {
-            *bin += t.peak_execution_memory_bytes as f64;
+            *bin += t.peak_execution_memory_bytes() as f64;
         }
     }
     for (id, bins) in in_executor_order(per) {

@@ -139,9 +139,11 @@ pub fn detect(run: &Run) -> Option<Straggler> {
 
 fn group_by_stage(run: &Run) -> HashMap<(u64, u32), Vec<usize>> {
     let mut m: HashMap<(u64, u32), Vec<usize>> = HashMap::new();
-    for (i, t) in run.tasks.iter().enumerate() {
-        if t.status != TaskStatus::Running {
-            m.entry((t.stage_id, t.stage_attempt)).or_default().push(i);
+    for (i, t) in run.tasks.refs().enumerate() {
+        if t.status() != TaskStatus::Running {
+            m.entry((t.stage_id(), t.stage_attempt()))
+                .or_default()
+                .push(i);
         }
     }
     m

@@ -12,8 +12,8 @@ pub fn task_span(task: &Task, run_end_s: f64) -> (f64, f64) {
 pub fn lone_seconds(run: &Run) -> Vec<f64> {
     let end = run.meta.duration_s;
     let mut events: Vec<(f64, i32, usize)> = Vec::with_capacity(run.tasks.len() * 2);
-    for (i, t) in run.tasks.iter().enumerate() {
-        let (a, b) = task_span(&t, end);
+    for (i, t) in run.tasks.refs().enumerate() {
+        let (a, b) = t.span(end);
         if b > a {
             events.push((a, 1, i));
             events.push((b, -1, i));

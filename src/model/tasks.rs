@@ -559,6 +559,133 @@ impl Tasks {
     }
 }
 
+/// Row `i` of a [`Tasks`], read field by field when asked (no row built): for passes over
+/// every task that need a few fields.
+#[derive(Clone, Copy)]
+pub struct TaskRef<'a> {
+    tasks: &'a Tasks,
+    i: usize,
+}
+
+impl<'a> TaskRef<'a> {
+    /// Launch time, seconds from the run's start.
+    #[inline]
+    pub fn launch_s(&self) -> f64 {
+        self.tasks.launch_s.get(self.i)
+    }
+
+    /// Finish time (none while running).
+    #[inline]
+    pub fn finish_s(&self) -> Option<f64> {
+        let f = self.tasks.finish_s.get(self.i);
+        (!f.is_nan()).then_some(f)
+    }
+
+    /// (launch, end) with the run's end for a task still running, as `analysis::timeline::task_span`.
+    #[inline]
+    pub fn span(&self, run_end_s: f64) -> (f64, f64) {
+        let a = self.launch_s();
+        (a, self.finish_s().unwrap_or(run_end_s).max(a))
+    }
+
+    /// The executor id.
+    #[inline]
+    pub fn executor_id(&self) -> &'a str {
+        self.tasks.executor_id(self.i)
+    }
+
+    /// Stage id.
+    #[inline]
+    pub fn stage_id(&self) -> u64 {
+        self.tasks.stage_id.get(self.i)
+    }
+
+    /// Stage attempt.
+    #[inline]
+    pub fn stage_attempt(&self) -> u32 {
+        u32::try_from(self.tasks.stage_attempt.get(self.i)).unwrap_or(u32::MAX)
+    }
+
+    /// How the attempt ended.
+    #[inline]
+    pub fn status(&self) -> TaskStatus {
+        status_of(self.tasks.flags.get(self.i).copied().unwrap_or(3))
+    }
+
+    /// Bytes read from the input source.
+    #[inline]
+    pub fn input_bytes(&self) -> u64 {
+        self.tasks.input_bytes.get(self.i)
+    }
+
+    /// Bytes written to the output.
+    #[inline]
+    pub fn output_bytes(&self) -> u64 {
+        self.tasks.output_bytes.get(self.i)
+    }
+
+    /// Shuffle bytes read, local plus remote.
+    #[inline]
+    pub fn shuffle_read_bytes(&self) -> u64 {
+        self.tasks
+            .shuffle_read_local_bytes
+            .get(self.i)
+            .saturating_add(self.tasks.shuffle_read_remote_bytes.get(self.i))
+    }
+
+    /// Shuffle bytes written.
+    #[inline]
+    pub fn shuffle_write_bytes(&self) -> u64 {
+        self.tasks.shuffle_write_bytes.get(self.i)
+    }
+
+    /// Serialized size of spilled data on disk.
+    #[inline]
+    pub fn disk_spill_bytes(&self) -> u64 {
+        self.tasks.disk_spill_bytes.get(self.i)
+    }
+
+    /// Deserialized size of data spilled from memory.
+    #[inline]
+    pub fn memory_spill_bytes(&self) -> u64 {
+        self.tasks.memory_spill_bytes.get(self.i)
+    }
+
+    /// A finished map task whose output was lost with its executor.
+    #[inline]
+    pub fn output_lost(&self) -> bool {
+        self.tasks
+            .flags
+            .get(self.i)
+            .is_some_and(|f| f & OUTPUT_LOST != 0)
+    }
+
+    /// Wall time of the attempt, seconds (0 while running), as [`Task::duration_s`].
+    #[inline]
+    pub fn duration_s(&self) -> f64 {
+        self.finish_s()
+            .map_or(0.0, |f| (f - self.launch_s()).max(0.0))
+    }
+
+    /// Peak execution memory.
+    #[inline]
+    pub fn peak_execution_memory_bytes(&self) -> u64 {
+        self.tasks.peak_execution_memory_bytes.get(self.i)
+    }
+
+    /// The whole row.
+    pub fn task(&self) -> Task {
+        self.tasks.row(self.i)
+    }
+}
+
+impl Tasks {
+    /// Every row as a [`TaskRef`].
+    pub fn refs(&self) -> impl DoubleEndedIterator<Item = TaskRef<'_>> + ExactSizeIterator + '_ {
+        (0..self.len).map(move |i| TaskRef { tasks: self, i })
+    }
+}
+
 /// Rows of a [`Tasks`], built one by one.
 pub struct Iter<'a> {
     tasks: &'a Tasks,

@@ -44,14 +44,15 @@ pub fn raster(run: &Run, x0: f64, x1: f64, columns: usize) -> Vec<Lane> {
     };
     // busy[lane][column] = per stage busy seconds (few stages per column in practice).
     let mut busy: Vec<Vec<Vec<(u64, f64)>>> = vec![vec![Vec::new(); columns]; order.len()];
-    for t in &run.tasks {
-        let (a, b) = (t.launch_s, t.finish_s.unwrap_or(end).max(t.launch_s));
+    for t in run.tasks.refs() {
+        let (a, b) = t.span(end);
         if b < x0 || a > x1 || columns == 0 {
             continue;
         }
-        let Some(&lane) = index.get(&*t.executor_id) else {
+        let Some(&lane) = index.get(t.executor_id()) else {
             continue;
         };
+        let stage = t.stage_id();
         let c0 = (((a - x0) / width).floor().max(0.0) as usize).min(columns - 1);
         let c1 = (((b - x0) / width).floor().max(0.0) as usize).min(columns - 1);
         for (c, cell) in busy[lane].iter_mut().enumerate().take(c1 + 1).skip(c0) {
@@ -59,9 +60,9 @@ pub fn raster(run: &Run, x0: f64, x1: f64, columns: usize) -> Vec<Lane> {
             let hi = (x0 + (c + 1) as f64 * width).min(b);
             // A task shorter than a pixel still shows.
             let d = (hi - lo).max(width * 0.05);
-            match cell.iter_mut().find(|s| s.0 == t.stage_id) {
+            match cell.iter_mut().find(|s| s.0 == stage) {
                 Some(s) => s.1 += d,
-                None => cell.push((t.stage_id, d)),
+                None => cell.push((stage, d)),
             }
         }
     }

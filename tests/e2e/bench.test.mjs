@@ -207,3 +207,107 @@ test('the 285 MB LARGE log, uncompressed, loads in the page', { timeout: 180_000
   assert.equal(statSync(join(plainDir, 'large.json')).size, LARGE_BYTES);
   await loadLarge('?run=../plain/large.json', 'large_plain_by_url');
 });
+
+// The CLI on the same file in the same run, for the in-page / CLI ratio: the release binary if it
+// is built (`cargo build --release`), else none (a debug build is no measure of speed).
+const cli = process.env.RUNLENS_CLI ?? resolve(repo, 'target/release/runlens');
+
+test('in-page vs CLI on LARGE in the same run', { timeout: 180_000 }, async (t) => {
+  if (!existsSync(large)) return t.skip('no shared data');
+  if (!existsSync(cli)) return t.skip(`no release CLI at ${cli}`);
+  const runs = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    execFileSync(cli, ['summarize', '--json', large], { stdio: 'ignore' });
+    runs.push(performance.now() - t0);
+  }
+  const cliMs = median(runs);
+  await loadLarge('?run=../data/spark-local/app-20261121234021-0000.zstd', 'large_zstd_same_run');
+  const pageMs = results.large_zstd_same_run.load_ms;
+  results.page_vs_cli = {
+    cli_ms: runs.map(Math.round),
+    cli_mb_per_s: +(LARGE_BYTES / 1e6 / (cliMs / 1e3)).toFixed(1),
+    page_ms: pageMs,
+    page_over_cli: +(pageMs / cliMs).toFixed(2),
+  };
+});
+
+// Latency of each control with the two largest shared logs on screen, and the main thread's long
+// tasks while they run; then a what-if sweep over one setting.
+const nds = resolve(data, 'external/NVIDIA__spark-rapids-tools/nds_q66_cpu.zstd');
+
+test('controls with the two largest logs on screen, and a what-if sweep', { timeout: 240_000 }, async (t) => {
+  if (!existsSync(large) || !existsSync(nds)) return t.skip('no shared data');
+  const { context, page } = await openPage(browser);
+  try {
+    await page.addInitScript(() => {
+      globalThis.__longTasks = [];
+      new PerformanceObserver((list) => list.getEntries().forEach((e) => globalThis.__longTasks.push({ at: e.startTime, ms: e.duration }))).observe({ type: 'longtask', buffered: true });
+    });
+    await page.goto(`${server.url}?before=../data/spark-local/app-20261121234021-0000.zstd&after=../data/external/NVIDIA__spark-rapids-tools/nds_q66_cpu.zstd`);
+    await waitUntilReady(page, 120_000);
+    assert.equal(await page.locator('[data-error]').count(), 0);
+    const since = await page.evaluate(() => performance.now());
+    // Each control: its action, then the redraw it causes (`runlens:draw`).
+    const timed = async (act) => {
+      const n = await page.evaluate(() => performance.getEntriesByName('runlens:draw').length);
+      const t0 = await page.evaluate(() => performance.now());
+      await act();
+      await page.waitForFunction((k) => performance.getEntriesByName('runlens:draw').length > k, n, { timeout: 30_000 });
+      return page.evaluate((s) => ({ draw: performance.getEntriesByName('runlens:draw').at(-1).duration, total: performance.now() - s }), t0);
+    };
+    const controls = {};
+    const record = (name, xs) => {
+      controls[name] = { draw_median_ms: median(xs.map((x) => x.draw)), draw_max_ms: Math.max(...xs.map((x) => x.draw)) };
+    };
+    const legend = [];
+    for (let i = 0; i < 4; i++) {
+      legend.push(await timed(() => page.locator('figure[data-view="execution"][data-run="before"] button.exec').nth(i % 2).click()));
+    }
+    record('legend_click', legend);
+    const zoom = [];
+    const canvas = page.locator('figure[data-view="execution"][data-run="before"] canvas');
+    for (let i = 0; i < 2; i++) {
+      await canvas.focus();
+      zoom.push(await timed(() => page.keyboard.press('+')));
+      zoom.push(await timed(() => page.keyboard.press('0')));
+    }
+    record('zoom_in_and_out', zoom);
+    const fit = [];
+    for (let i = 0; i < 4; i++) {
+      fit.push(await timed(() => page.locator('.controls input[type="checkbox"]').click()));
+    }
+    record('fit_toggle', fit);
+    const longs = await page.evaluate((s) => globalThis.__longTasks.filter((e) => e.at >= s).map((e) => Math.round(e.ms)), since);
+    results.controls_with_large_and_nds_q66 = { ...controls, long_tasks_ms: longs };
+  } finally {
+    await context.close();
+  }
+});
+
+test('a what-if sweep on LARGE: the main thread while the simulator works', { timeout: 240_000 }, async (t) => {
+  if (!existsSync(large)) return t.skip('no shared data');
+  const { context, page } = await openPage(browser);
+  try {
+    await page.addInitScript(() => {
+      globalThis.__longTasks = [];
+      new PerformanceObserver((list) => list.getEntries().forEach((e) => globalThis.__longTasks.push({ at: e.startTime, ms: e.duration }))).observe({ type: 'longtask', buffered: true });
+    });
+    await page.goto(`${server.url}?before=../data/spark-local/app-20261121234021-0000.zstd&whatif=before`);
+    await page.waitForSelector('[data-prediction]', { timeout: 120_000 });
+    const since = await page.evaluate(() => performance.now());
+    const input = page.locator('input[data-key="spark.sql.shuffle.partitions"]');
+    const sims = [];
+    for (const v of ['50', '100', '400', '800', '1600']) {
+      const n = await page.evaluate(() => performance.getEntriesByName('runlens:simulate').length);
+      await input.fill(v);
+      await page.waitForFunction((k) => performance.getEntriesByName('runlens:simulate').length > k, n, { timeout: 60_000 });
+      sims.push(await page.evaluate(() => performance.getEntriesByName('runlens:simulate').at(-1).duration));
+    }
+    await page.waitForFunction(() => document.documentElement.dataset.ready === '1', null, { timeout: 60_000 });
+    const longs = await page.evaluate((s) => globalThis.__longTasks.filter((e) => e.at >= s).map((e) => Math.round(e.ms)), since);
+    results.whatif_sweep_large = { simulate_ms: sims.map(Math.round), long_tasks_ms: longs };
+  } finally {
+    await context.close();
+  }
+});
