@@ -249,6 +249,32 @@ fn line(
     }
 }
 
+/// Bins per executor that ran tasks, filled by `add` task by task (executors looked up by code,
+/// not by hashing their ids).
+fn bins_by_executor(
+    run: &Run,
+    period_s: f64,
+    mut add: impl FnMut(&crate::model::TaskRef, &mut Vec<f64>),
+) -> BTreeMap<&str, Vec<f64>> {
+    let mut by_code: Vec<Option<Vec<f64>>> = Vec::new();
+    for t in run.tasks.refs() {
+        let k = t.executor_code();
+        if by_code.len() <= k {
+            by_code.resize_with(k + 1, || None);
+        }
+        let bins = by_code[k].get_or_insert_with(|| bins_of(run, period_s));
+        add(&t, bins);
+    }
+    let names: Vec<&str> = std::iter::once("")
+        .chain(run.tasks.executor_table())
+        .collect();
+    by_code
+        .into_iter()
+        .enumerate()
+        .filter_map(|(k, b)| Some((names.get(k).copied().unwrap_or(""), b?)))
+        .collect()
+}
+
 fn task_bins(run: &Run, period_s: f64, f: impl Fn(&crate::model::TaskRef) -> u64) -> Vec<f64> {
     let mut bins = bins_of(run, period_s);
     for t in run.tasks.refs() {
@@ -354,16 +380,13 @@ fn shuffle(run: &Run, period_s: f64) -> Profile {
             // One pass over the tasks, bins per executor (in executor order).
             let mut per: std::collections::HashMap<&str, Vec<f64>> =
                 std::collections::HashMap::new();
-            for t in run.tasks.refs() {
+            per.extend(bins_by_executor(run, period_s, |t, bins| {
                 let amount = t.shuffle_write_bytes() + t.shuffle_read_bytes();
-                let bins = per
-                    .entry(t.executor_id())
-                    .or_insert_with(|| bins_of(run, period_s));
                 if amount > 0 {
                     let (a, b) = t.span(run.meta.duration_s);
                     spread(bins, period_s, a, b, amount as f64);
                 }
-            }
+            }));
             for e in &run.executors {
                 if let Some(bins) = per.remove(e.id.as_str()) {
                     lines.push(line(
@@ -483,7 +506,8 @@ fn execution(run: &Run, period_s: f64) -> Profile {
     }
     // Active executors: a step at every add and remove.
     let mut ev: Vec<(f64, i64)> = Vec::new();
-    let task_execs: std::collections::HashSet<&str> = run.tasks.executor_ids().collect();
+    let task_execs: std::collections::HashSet<&str> =
+        run.tasks.distinct_executors().into_iter().collect();
     for e in run
         .executors
         .iter()
@@ -583,14 +607,10 @@ fn execution(run: &Run, period_s: f64) -> Profile {
         ),
     ];
     // Average running tasks per executor in each period.
-    let mut per: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
-    for t in run.tasks.refs() {
+    let per = bins_by_executor(run, period_s, |t, bins| {
         let (a, b) = t.span(end);
-        let bins = per
-            .entry(t.executor_id())
-            .or_insert_with(|| bins_of(run, period_s));
         spread(bins, period_s, a, b, b - a);
-    }
+    });
     for (id, bins) in in_executor_order(per) {
         lines.push(line(
             &format!("running/{id}"),
@@ -695,18 +715,14 @@ fn memory(run: &Run, period_s: f64) -> Profile {
     }
     // Estimate: the peak execution memory of the tasks running in each period, summed per executor.
     let end = run.meta.duration_s;
-    let mut per: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
-    for t in run.tasks.refs() {
+    let per = bins_by_executor(run, period_s, |t, bins| {
         let (a, b) = t.span(end);
-        let bins = per
-            .entry(t.executor_id())
-            .or_insert_with(|| bins_of(run, period_s));
         let first = (a / period_s) as usize;
         let last = ((b / period_s) as usize).min(bins.len().saturating_sub(1));
         for bin in bins.iter_mut().take(last + 1).skip(first) {
             *bin += t.peak_execution_memory_bytes() as f64;
         }
-    }
+    });
     for (id, bins) in in_executor_order(per) {
         let pts = step_points(bins.iter().copied(), period_s);
         lines.push(line(

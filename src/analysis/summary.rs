@@ -58,7 +58,7 @@ pub fn totals(run: &Run) -> Totals {
     let end = run.meta.duration_s;
     let workers: Vec<_> = run.worker_executors().filter(|e| e.id != "ALL").collect();
     // In local mode the driver runs the tasks: count its time.
-    let ran: std::collections::HashSet<&str> = run.tasks.executor_ids().collect();
+    let ran: std::collections::HashSet<&str> = run.tasks.distinct_executors().into_iter().collect();
     let executor_hours = run
         .executors
         .iter()

@@ -53,7 +53,8 @@ pub struct Slots {
 impl Slots {
     /// The executors of `run` that can run tasks.
     pub fn new(run: &Run) -> Slots {
-        let ran: std::collections::HashSet<&str> = run.tasks.executor_ids().collect();
+        let ran: std::collections::HashSet<&str> =
+            run.tasks.distinct_executors().into_iter().collect();
         // (time, +cores) when added, (time, -cores) when removed; removals first at equal times,
         // as `at` counts an executor alive on [added, removed).
         let mut events: Vec<(f64, i64)> = Vec::new();

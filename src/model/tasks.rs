@@ -306,6 +306,38 @@ impl Tasks {
             .map_or("", |s| s)
     }
 
+    /// The distinct executor ids that rows name, in first-seen order (a scan of small integer
+    /// codes, no string hashing).
+    pub fn distinct_executors(&self) -> Vec<&str> {
+        let mut used = vec![false; self.executor.names.len() + 1];
+        for i in 0..self.len {
+            if let Some(u) = usize::try_from(self.executor.rows.get(i))
+                .ok()
+                .and_then(|k| used.get_mut(k))
+            {
+                *u = true;
+            }
+        }
+        self.executor
+            .names
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| used.get(k + 1).copied().unwrap_or(false))
+            .map(|(_, n)| &**n)
+            .collect()
+    }
+
+    /// The executor of row `i` as a small integer: 0 for none, else 1 + its position in
+    /// [`Tasks::distinct_executors`]' underlying table (see [`Tasks::executor_table`]).
+    pub fn executor_code(&self, i: usize) -> usize {
+        usize::try_from(self.executor.rows.get(i)).unwrap_or(0)
+    }
+
+    /// Every executor id rows may name, by code − 1.
+    pub fn executor_table(&self) -> impl Iterator<Item = &str> + '_ {
+        self.executor.names.iter().map(|n| &**n)
+    }
+
     /// The executor id of every row, in order.
     pub fn executor_ids(&self) -> impl Iterator<Item = &str> + '_ {
         (0..self.len).map(|i| self.executor_id(i))
@@ -598,6 +630,12 @@ impl<'a> TaskRef<'a> {
     #[inline]
     pub fn stage_id(&self) -> u64 {
         self.tasks.stage_id.get(self.i)
+    }
+
+    /// The executor as a code (see [`Tasks::executor_code`]).
+    #[inline]
+    pub fn executor_code(&self) -> usize {
+        self.tasks.executor_code(self.i)
     }
 
     /// Stage attempt.

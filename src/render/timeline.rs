@@ -24,19 +24,23 @@ pub fn raster(run: &Run, x0: f64, x1: f64, columns: usize) -> Vec<Lane> {
     let end = run.meta.duration_s;
     let mut order: Vec<&str> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
-    let ran: std::collections::HashSet<&str> = run.tasks.executor_ids().collect();
+    let ran: std::collections::HashSet<&str> = run.tasks.distinct_executors().into_iter().collect();
     for e in &run.executors {
         if ran.contains(e.id.as_str()) && !index.contains_key(e.id.as_str()) {
             index.insert(&e.id, order.len());
             order.push(&e.id);
         }
     }
-    for ex in run.tasks.executor_ids() {
+    for ex in run.tasks.distinct_executors() {
         if !index.contains_key(ex) {
             index.insert(ex, order.len());
             order.push(ex);
         }
     }
+    // Lane by executor code: no string hashing per task.
+    let lane_of: Vec<Option<usize>> = std::iter::once(None)
+        .chain(run.tasks.executor_table().map(|id| index.get(id).copied()))
+        .collect();
     let width = if columns > 0 && x1 > x0 {
         (x1 - x0) / columns as f64
     } else {
@@ -49,7 +53,7 @@ pub fn raster(run: &Run, x0: f64, x1: f64, columns: usize) -> Vec<Lane> {
         if b < x0 || a > x1 || columns == 0 {
             continue;
         }
-        let Some(&lane) = index.get(t.executor_id()) else {
+        let Some(lane) = lane_of.get(t.executor_code()).copied().flatten() else {
             continue;
         };
         let stage = t.stage_id();

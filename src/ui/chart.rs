@@ -394,13 +394,8 @@ pub fn ChartBox(dash: Dash, side: Side, view: View) -> impl IntoView {
     // The box is rebuilt when its run changes: what depends on the run alone is read once.
     // A timeline lane per executor that ran tasks: 14 px each, between 60 and 480 px in all.
     let lanes = dash.slots[side.index()].with_untracked(|s| {
-        s.ready().map_or(0, |r| {
-            r.run
-                .tasks
-                .executor_ids()
-                .collect::<std::collections::HashSet<_>>()
-                .len()
-        })
+        s.ready()
+            .map_or(0, |r| r.run.tasks.distinct_executors().len())
     });
     let timeline_height = format!("{}px", (lanes as f64 * 14.0 + 8.0).clamp(60.0, 480.0));
     view! {

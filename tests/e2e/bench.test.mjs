@@ -158,6 +158,8 @@ async function loadLarge(query, label) {
     await page.addInitScript(() => {
       globalThis.__longTasks = [];
       new PerformanceObserver((list) => list.getEntries().forEach((e) => globalThis.__longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });
+      globalThis.__longAt = [];
+      new PerformanceObserver((list) => list.getEntries().forEach((e) => globalThis.__longAt.push([Math.round(e.startTime), Math.round(e.duration)]))).observe({ type: 'longtask', buffered: true });
     });
     await page.goto(server.url + query);
     // The progress bar while it loads: sample it.
@@ -178,6 +180,10 @@ async function loadLarge(query, label) {
     const m = await page.evaluate(() => ({
       load_ms: performance.getEntriesByName('runlens:load:before')[0].duration,
       long_tasks: globalThis.__longTasks,
+      // When each long task started, against the page's start and the load's end, ms.
+      long_at: globalThis.__longAt,
+      start_at: Math.round(performance.getEntriesByName('runlens:start')[0]?.startTime ?? 0),
+      loaded_at: Math.round(performance.getEntriesByName('runlens:loaded:before')[0]?.startTime ?? 0),
       // Where the main thread's time went: every Runlens measure of the load, ms.
       phases: Object.fromEntries(performance.getEntriesByType('measure')
         .filter((e) => e.name.startsWith('runlens:'))
@@ -191,6 +197,9 @@ async function loadLarge(query, label) {
       long_tasks_over_50ms: m.long_tasks.length,
       longest_main_thread_task_ms: m.long_tasks.length ? Math.round(Math.max(...m.long_tasks)) : 0,
       long_tasks_ms: m.long_tasks.map(Math.round),
+      long_tasks_at_ms: m.long_at,
+      page_start_at_ms: m.start_at,
+      loaded_at_ms: m.loaded_at,
       phases_ms: m.phases,
     };
   } finally {
