@@ -236,6 +236,32 @@ pub fn draw_profile<DB: DrawingBackend>(
     })
 }
 
+/// Which lanes get a label: as many as fit without overlapping (labels `font_px` tall on lanes
+/// `lane_px` apart), the straggler's and the selected executor's first, then from the top. The
+/// others are named by the tooltip.
+fn labelled_lanes(n: usize, lane_px: i32, font_px: i32, must: &[usize]) -> Vec<bool> {
+    // Lanes between two labels' centres so that they do not touch.
+    let step = ((font_px as f64 * 1.15) / lane_px.max(1) as f64)
+        .ceil()
+        .max(1.0) as usize;
+    let mut on = vec![false; n];
+    let free = |on: &[bool], i: usize| {
+        let lo = i.saturating_sub(step - 1);
+        let hi = (i + step).min(n);
+        on[lo..hi].iter().all(|x| !x)
+    };
+    for &i in must.iter().filter(|&&i| i < n) {
+        if free(&on, i) {
+            on[i] = true;
+        }
+    }
+    for i in 0..n {
+        if free(&on, i) {
+            on[i] = true;
+        }
+    }
+    on
+}
 /// Draws the task timeline: a lane per executor, each pixel column coloured by the stage that
 /// kept it busiest, its height the busy share of the executor's slots.
 pub fn draw_timeline<DB: DrawingBackend>(
@@ -261,6 +287,16 @@ pub fn draw_timeline<DB: DrawingBackend>(
         frame.x0 + 1.0
     };
     let px_of = |t: f64| left as f64 + (t - frame.x0) / (x1 - frame.x0) * (right - left) as f64;
+    let must: Vec<usize> = lanes
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| {
+            let e = Some(l.executor.as_str());
+            e == emphasis.selected || e == emphasis.straggler
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let labelled = labelled_lanes(lanes.len(), lane_h, font as i32, &must);
     for (i, lane) in lanes.iter().enumerate() {
         let y0 = top + i as i32 * lane_h;
         let y1 = y0 + lane_h - (1.0 * dpr).max(1.0) as i32;
@@ -317,8 +353,7 @@ pub fn draw_timeline<DB: DrawingBackend>(
             .map_err(err)?;
             c += 1;
         }
-        if lane_h >= font as i32 / 2 {
-            // Lanes too thin for a label each get none (the tooltip names them).
+        if labelled[i] {
             let style = ("sans-serif", font).into_font().color(&label_colour);
             root.draw(&Text::new(
                 format!("exec {exec}"),
@@ -339,4 +374,23 @@ pub fn draw_timeline<DB: DrawingBackend>(
         y0: 0.0,
         y1: lanes.len() as f64,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lane_labels_never_overlap() {
+        // 58 executors in 480 px at 12 px labels: every other lane, straggler included.
+        let on = labelled_lanes(58, 8, 12, &[7]);
+        assert!(on[7]);
+        for i in 0..57 {
+            assert!(!(on[i] && on[i + 1]), "lanes {i} and {}", i + 1);
+        }
+        assert!(on.iter().filter(|x| **x).count() >= 25);
+        // Lanes taller than a label: all labelled.
+        assert!(labelled_lanes(10, 14, 12, &[]).iter().all(|x| *x));
+        assert_eq!(labelled_lanes(0, 14, 12, &[3]), Vec::<bool>::new());
+    }
 }
