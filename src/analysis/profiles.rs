@@ -249,6 +249,29 @@ fn line(
     }
 }
 
+/// `evs` (sorted by time, then change) with a change of −1 at each of `ends` (sorted), in the
+/// same order.
+fn merge_ends(evs: &[(f64, i64)], ends: &[f64]) -> Vec<(f64, i64)> {
+    let mut out = Vec::with_capacity(evs.len() + ends.len());
+    let (mut i, mut j) = (0, 0);
+    while i < evs.len() || j < ends.len() {
+        let take_end = match (evs.get(i), ends.get(j)) {
+            // (e, −1) before (t, d) in (time, change) order.
+            (Some(&(t, d)), Some(&e)) => e.total_cmp(&t).then((-1i64).cmp(&d)).is_le(),
+            (None, Some(_)) => true,
+            _ => false,
+        };
+        if take_end {
+            out.push((ends[j], -1));
+            j += 1;
+        } else {
+            out.push(evs[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
 /// Bins per executor that ran tasks, filled by `add` task by task (executors looked up by code,
 /// not by hashing their ids).
 fn bins_by_executor(
@@ -559,15 +582,15 @@ fn execution(run: &Run, period_s: f64) -> Profile {
             }
         }
     }
-    for t in run.tasks.refs() {
-        let (_, b) = t.span(end);
-        // A task is pending until launch and running until its end: one unit of demand from stage
-        // submission (counted above) to the task's end.
-        evs.push((b, -1));
-    }
     crate::sorting::sort_by(&mut evs, |e| {
         crate::sorting::Key(e.0, (e.1 + (1 << 62)) as u64)
     });
+    // A task is pending until launch and running until its end: one unit of demand from stage
+    // submission (counted above) to the task's end. The ends (one per task) are sorted as plain
+    // numbers and merged in, in (time, change) order as one sort of everything would give.
+    let mut ends: Vec<f64> = run.tasks.refs().map(|t| t.span(end).1).collect();
+    crate::sorting::sort_f64s(&mut ends);
+    let evs = merge_ends(&evs, &ends);
     // With dynamic allocation Spark requests at most spark.dynamicAllocation.maxExecutors.
     let cap = run
         .meta
