@@ -7,41 +7,13 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+#[global_allocator]
+static ALLOC: common::alloc::PerThread = common::alloc::PerThread;
 
+use common::alloc::peak_of;
 use common::data_dir;
 use common::scale::ScaleLog;
 use runlens::ingest::Ingestor;
-
-struct PerThread;
-
-thread_local! {
-    static LIVE: Cell<isize> = const { Cell::new(0) };
-    static PEAK: Cell<isize> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for PerThread {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let _ = LIVE.try_with(|l| {
-                let now = l.get() + layout.size() as isize;
-                l.set(now);
-                let _ = PEAK.try_with(|p| p.set(p.get().max(now)));
-            });
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        let _ = LIVE.try_with(|l| l.set(l.get() - layout.size() as isize));
-    }
-}
-
-#[global_allocator]
-static ALLOC: PerThread = PerThread;
 
 /// The model's budget per task, bytes (issue 9): peak heap while reading, over the tasks read.
 const BYTES_PER_TASK: usize = 200;
@@ -65,16 +37,15 @@ fn a_million_tasks_within_200_bytes_each() {
         } else {
             1_000_000
         });
-    let base = LIVE.with(|l| l.get());
-    PEAK.with(|p| p.set(base));
-    let mut ing = Ingestor::new("scale.log");
     let mut bytes = 0u64;
-    log.write(tasks, &mut |b| {
-        bytes += b.len() as u64;
-        ing.push(b).expect("the log reads");
+    let (loaded, peak) = peak_of(|| {
+        let mut ing = Ingestor::new("scale.log");
+        log.write(tasks, &mut |b| {
+            bytes += b.len() as u64;
+            ing.push(b).expect("the log reads");
+        });
+        ing.finish().expect("a run")
     });
-    let loaded = ing.finish().expect("a run");
-    let peak = (PEAK.with(|p| p.get()) - base).max(0) as usize;
     let run = &loaded.run;
     assert_eq!(run.tasks.len(), tasks);
     let model = run.tasks.heap_bytes();
@@ -92,10 +63,7 @@ fn a_million_tasks_within_200_bytes_each() {
         peak / tasks
     );
     // The analysis passes hold the run and their results, not copies of the tasks.
-    let base = LIVE.with(|l| l.get());
-    PEAK.with(|p| p.set(base));
-    let a = runlens::analysis::analyse(run, 0.44);
-    let peak = (PEAK.with(|p| p.get()) - base).max(0) as usize;
+    let (a, peak) = peak_of(|| runlens::analysis::analyse(run, 0.44));
     eprintln!(
         "analysis: peak {:.1} MB = {} B/task",
         peak as f64 / 1e6,

@@ -39,4 +39,5 @@ pub fn summarize_json(path: &std::path::Path) -> serde_json::Value {
     assert_eq!(code, 0, "summarize {p} failed: {err}");
     serde_json::from_str(out.trim()).expect("one JSON object")
 }
+pub mod alloc;
 pub mod scale;
