@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use runlens::analysis::{analyse, profiles};
-use runlens::ingest::{fs::load_path, ingest_bytes};
+use runlens::ingest::{fs::load_path, ingest_bytes, pipeline::FileDecoder};
 
 fn data(rel: &str) -> Option<PathBuf> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -37,6 +37,22 @@ fn ingest(c: &mut Criterion) {
             BenchmarkId::new("in-memory, one thread", rel),
             &bytes,
             |b, bytes| b.iter(|| ingest_bytes(rel, bytes).expect("loads")),
+        );
+        // Decompression alone, one thread: what a second thread or worker can take off the parse.
+        g.bench_with_input(
+            BenchmarkId::new("decompress only, one thread", rel),
+            &bytes,
+            |b, bytes| {
+                b.iter(|| {
+                    let mut n = 0usize;
+                    let mut d = FileDecoder::new(rel);
+                    for piece in bytes.chunks(256 * 1024) {
+                        d.push(piece, &mut |out| n += out.len()).expect("decodes");
+                    }
+                    d.finish(&mut |out| n += out.len()).expect("decodes");
+                    n
+                })
+            },
         );
         // From the file, decompression on a second thread: the CLI's path.
         g.bench_with_input(

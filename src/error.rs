@@ -3,7 +3,7 @@
 use std::fmt;
 
 /// What kind of problem an input has.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ErrorKind {
     /// The input has no bytes (or only whitespace).
     Empty,
@@ -18,7 +18,7 @@ pub enum ErrorKind {
 }
 
 /// An error reading one input: which input and what is wrong.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Error {
     /// The input's name (path, file name or URL).
     pub source: String,

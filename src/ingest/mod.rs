@@ -9,6 +9,7 @@ pub mod fs;
 pub mod inputs;
 pub mod json_stream;
 pub mod pipeline;
+pub mod relay;
 pub mod run_file;
 
 pub use pipeline::{ingest_bytes, Ingestor, Loaded, RunSinks};

@@ -77,103 +77,143 @@ pub fn theme(dash: Dash) -> Theme {
     }
 }
 
-/// Draws the charts of `sides` (all shown sides when `None`).
+/// Drawing time per animation frame: a draw of many charts (the first, or two big runs) leaves
+/// the rest to the next frames, so that with the frame's layout and paint the main thread is
+/// never held much longer than the long-task limit of 50 ms.
+const FRAME_BUDGET_MS: f64 = 20.0;
+
+/// Draws the charts of `sides` (all shown sides when `None`): in one frame if they fit the frame
+/// budget, else over several, chart by chart (a newer draw supersedes what is left).
 pub fn draw(dash: Dash, only: Option<Side>) {
+    let generation = dash.draw_generation.get_value().wrapping_add(1);
+    dash.draw_generation.set_value(generation);
+    fit_canvases(dash, device_pixel_ratio());
+    let charts: Vec<(Side, usize)> = dash
+        .sides()
+        .iter()
+        .filter(|s| only.is_none_or(|o| o == **s))
+        .flat_map(|&s| (0..View::ALL.len()).chain([TIMELINE]).map(move |i| (s, i)))
+        .collect();
+    draw_from(dash, generation, charts, 0, 0.0, 0);
+}
+
+/// Draws `charts[from..]` until the frame budget is spent, then asks for the next frame.
+fn draw_from(
+    dash: Dash,
+    generation: u64,
+    charts: Vec<(Side, usize)>,
+    from: usize,
+    busy_ms: f64,
+    drawn: usize,
+) {
+    if dash.draw_generation.get_value() != generation {
+        return;
+    }
     let start = now_ms();
     let theme = theme(dash);
     let dpr = device_pixel_ratio();
-    fit_canvases(dash, dpr);
-    let mut drawn = 0;
-    for &side in dash.sides() {
-        if only.is_some_and(|o| o != side) {
-            continue;
+    let mut drawn = drawn;
+    for k in from..charts.len() {
+        let (side, chart) = charts[k];
+        if draw_chart(dash, side, chart, &theme, dpr) {
+            drawn += 1;
         }
-        let Some(views) = dash.views[side.index()].get_untracked() else {
-            continue;
-        };
-        let Some(loaded) = dash.slots[side.index()].with_untracked(|s| s.ready()) else {
-            continue;
-        };
-        let selected = dash.selected[side.index()].get_untracked();
-        let emphasis = Emphasis {
-            straggler: loaded.straggler(),
-            selected: selected.as_deref(),
-        };
-        let (x0, x1) = time_range(dash, side);
-        for view in View::ALL {
-            let i = canvas_index(view);
-            let (Some(canvas), Some(profile)) = (
-                dash.canvases[side.index()][i].get_untracked(),
-                views.profile(view),
-            ) else {
-                continue;
-            };
-            if !drawable(&canvas) {
-                continue;
-            }
-            let Some(backend) = CanvasBackend::with_canvas_object(canvas) else {
-                continue;
-            };
-            let root = backend.into_drawing_area();
-            let frame = Frame {
-                x0,
-                x1,
-                y_max: shared_y_max(dash, view),
-                unit: profile.unit,
-            };
-            if let Ok(area) = render::draw_profile(&root, profile, &frame, &emphasis, &theme, dpr) {
-                dash.areas.update_value(|a| a[side.index()][i] = Some(area));
-                drawn += 1;
-            }
-        }
-        if let Some(canvas) = dash.canvases[side.index()][TIMELINE].get_untracked() {
-            if drawable(&canvas) {
-                let width = canvas.width() as f64;
-                let columns = (width - 88.0 * dpr).max(1.0) as usize;
-                // The raster depends on the run, the time range and the width only: a highlight
-                // or theme change reuses it.
-                let key = (
-                    std::sync::Arc::as_ptr(&loaded) as usize,
-                    x0.to_bits(),
-                    x1.to_bits(),
-                    columns,
-                );
-                if dash.lanes_key.with_value(|k| k[side.index()] != Some(key)) {
-                    let lanes = timeline::raster(&loaded.run, x0, x1, columns);
-                    dash.lanes.update_value(|l| l[side.index()] = lanes);
-                    dash.lanes_key.update_value(|k| k[side.index()] = Some(key));
-                }
-                if let Some(backend) = CanvasBackend::with_canvas_object(canvas) {
-                    let root = backend.into_drawing_area();
-                    let frame = Frame {
-                        x0,
-                        x1,
-                        y_max: 1.0,
-                        unit: ValueUnit::Count,
-                    };
-                    let drawn_area = dash.lanes.with_value(|l| {
-                        render::draw_timeline(
-                            &root,
-                            &l[side.index()],
-                            &frame,
-                            &emphasis,
-                            &theme,
-                            dpr,
-                        )
-                    });
-                    if let Ok(area) = drawn_area {
-                        dash.areas
-                            .update_value(|a| a[side.index()][TIMELINE] = Some(area));
-                        drawn += 1;
-                    }
-                }
-            }
+        if now_ms() - start > FRAME_BUDGET_MS && k + 1 < charts.len() {
+            let busy_ms = busy_ms + now_ms() - start;
+            request_animation_frame(move || {
+                draw_from(dash, generation, charts, k + 1, busy_ms, drawn)
+            });
+            return;
         }
     }
     if drawn > 0 {
-        dom::measure_since("runlens:draw", start);
+        // The drawing time of all its frames, not the frames between.
+        dom::measure_span("runlens:draw", busy_ms + now_ms() - start);
     }
     mark_rendered_once(dash);
+}
+
+/// Draws one chart of a column (`chart`: a view's canvas index, or the task timeline's); false
+/// if there is nothing to draw yet.
+fn draw_chart(dash: Dash, side: Side, chart: usize, theme: &Theme, dpr: f64) -> bool {
+    let Some(views) = dash.views[side.index()].get_untracked() else {
+        return false;
+    };
+    let Some(loaded) = dash.slots[side.index()].with_untracked(|s| s.ready()) else {
+        return false;
+    };
+    let Some(canvas) = dash.canvases[side.index()][chart].get_untracked() else {
+        return false;
+    };
+    if !drawable(&canvas) {
+        return false;
+    }
+    let selected = dash.selected[side.index()].get_untracked();
+    let emphasis = Emphasis {
+        straggler: loaded.straggler(),
+        selected: selected.as_deref(),
+    };
+    let (x0, x1) = time_range(dash, side);
+    if chart != TIMELINE {
+        let Some(view) = View::ALL.into_iter().find(|v| canvas_index(*v) == chart) else {
+            return false;
+        };
+        let Some(profile) = views.profile(view) else {
+            return false;
+        };
+        let Some(backend) = CanvasBackend::with_canvas_object(canvas) else {
+            return false;
+        };
+        let root = backend.into_drawing_area();
+        let frame = Frame {
+            x0,
+            x1,
+            y_max: shared_y_max(dash, view),
+            unit: profile.unit,
+        };
+        let Ok(area) = render::draw_profile(&root, profile, &frame, &emphasis, theme, dpr) else {
+            return false;
+        };
+        dash.areas
+            .update_value(|a| a[side.index()][chart] = Some(area));
+        return true;
+    }
+    let width = canvas.width() as f64;
+    let columns = (width - 88.0 * dpr).max(1.0) as usize;
+    // The raster depends on the run, the time range and the width only: a highlight or theme
+    // change reuses it.
+    let key = (
+        std::sync::Arc::as_ptr(&loaded) as usize,
+        x0.to_bits(),
+        x1.to_bits(),
+        columns,
+    );
+    if dash.lanes_key.with_value(|k| k[side.index()] != Some(key)) {
+        let lanes = timeline::raster(&loaded.run, x0, x1, columns);
+        dash.lanes.update_value(|l| l[side.index()] = lanes);
+        dash.lanes_key.update_value(|k| k[side.index()] = Some(key));
+    }
+    let Some(backend) = CanvasBackend::with_canvas_object(canvas) else {
+        return false;
+    };
+    let root = backend.into_drawing_area();
+    let frame = Frame {
+        x0,
+        x1,
+        y_max: 1.0,
+        unit: ValueUnit::Count,
+    };
+    let drawn = dash.lanes.with_value(|l| {
+        render::draw_timeline(&root, &l[side.index()], &frame, &emphasis, theme, dpr)
+    });
+    match drawn {
+        Ok(area) => {
+            dash.areas
+                .update_value(|a| a[side.index()][TIMELINE] = Some(area));
+            true
+        }
+        Err(_) => false,
+    }
 }
 
 /// The first time every shown column has settled (drawn or failed): `runlens:rendered` and

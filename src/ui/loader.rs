@@ -40,6 +40,9 @@ use super::work::get;
 
 /// Starts a worker on `job` for `side`; its answer goes into the column.
 fn spawn_reader(dash: Dash, side: Side, job: Object, origin: Origin, cancel: Arc<AtomicBool>) {
+    if super::urlstate::read().two_readers {
+        set(&job, "readers", &JsValue::from_f64(2.0));
+    }
     let started = now_ms();
     let name = origin.source.clone();
     let mut origin = Some(origin);
@@ -62,7 +65,7 @@ fn spawn_reader(dash: Dash, side: Side, job: Object, origin: Origin, cancel: Arc
             Ok(super::work::Reply::Done(data)) => {
                 // The worker's own account of its time, as User Timing measures of the page.
                 let spent = get(&data, "spent_ms");
-                for part in ["wait", "push", "finish", "message"] {
+                for part in ["wait", "push", "fetch", "decode", "finish", "message"] {
                     if let Some(ms) = get(&spent, part).as_f64() {
                         dom::measure_span(&format!("runlens:worker:{part}:{}", side.as_str()), ms);
                     }
@@ -97,15 +100,22 @@ pub type WorkerViews = Vec<(f64, Vec<crate::analysis::profiles::Profile>)>;
 pub fn run_and_views_of(
     v: &JsValue,
 ) -> Result<(Loaded, Option<crate::analysis::Analysis>, WorkerViews), String> {
-    let loaded = loaded_of(v)?;
-    let analysis = get(v, "analysis")
-        .as_string()
-        .and_then(|a| serde_json::from_str(&a).ok());
-    let views = get(v, "views")
+    Ok((loaded_of(v)?, analysis_of(v), views_of(v)))
+}
+
+/// The analysis a worker sent with a run.
+fn analysis_of(v: &JsValue) -> Option<crate::analysis::Analysis> {
+    get(v, "analysis")
         .as_string()
         .and_then(|a| serde_json::from_str(&a).ok())
-        .unwrap_or_default();
-    Ok((loaded, analysis, views))
+}
+
+/// The views a worker sent with a run, binned at a few periods.
+fn views_of(v: &JsValue) -> WorkerViews {
+    get(v, "views")
+        .as_string()
+        .and_then(|a| serde_json::from_str(&a).ok())
+        .unwrap_or_default()
 }
 
 /// A run read by a worker, from its `done` message.
@@ -194,10 +204,14 @@ async fn finish(
     let t = now_ms();
     let mut all = Vec::new();
     for v in Array::from(&runs).iter() {
-        match run_and_views_of(&v) {
-            Ok(l) => all.push(l),
+        let loaded = match loaded_of(&v) {
+            Ok(l) => l,
             Err(e) => return deliver(dash, side, Slot::Failed(e)),
-        }
+        };
+        yield_now().await;
+        let analysis = analysis_of(&v);
+        yield_now().await;
+        all.push((loaded, analysis, views_of(&v)));
         yield_now().await;
     }
     dom::measure_since(&format!("runlens:finish:{}", side.as_str()), t);

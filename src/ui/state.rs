@@ -302,6 +302,8 @@ pub struct Dash {
     pub cancel: StoredValue<[Arc<AtomicBool>; 2]>,
     /// Set once `runlens:rendered` was marked.
     pub rendered: StoredValue<bool>,
+    /// Counts draws: a draw spread over several frames stops when a newer one starts.
+    pub draw_generation: StoredValue<u64>,
     /// Where the what-if starts (`before`, `preset:NAME`), if one is open.
     pub whatif: RwSignal<Option<String>>,
     /// The what-if's changes, `(key, value)`.
@@ -361,6 +363,7 @@ impl Dash {
             areas: StoredValue::new([[None; CANVASES]; 2]),
             lanes: StoredValue::new([Vec::new(), Vec::new()]),
             lanes_key: StoredValue::new([None, None]),
+            draw_generation: StoredValue::new(0),
             cancel: StoredValue::new([
                 Arc::new(AtomicBool::new(false)),
                 Arc::new(AtomicBool::new(false)),

@@ -32,6 +32,9 @@ pub struct Params {
     pub example: Option<String>,
     /// The failure self-test of the e2e tests (`selftest=1`).
     pub selftest: bool,
+    /// Decompress and parse on two workers (`readers=2`): measured by the benchmarks, off by
+    /// default because it did not pay on the machines measured (docs/benchmarks.md).
+    pub two_readers: bool,
 }
 
 fn side_of(s: &str) -> Option<Side> {
@@ -55,6 +58,7 @@ pub fn parse(query: &str) -> Params {
     p.embed = get("embed").is_some_and(|v| v == "1" || v == "true");
     p.fit = get("fit").is_some_and(|v| v == "1" || v == "true");
     p.selftest = get("selftest").is_some_and(|v| v == "1");
+    p.two_readers = get("readers").is_some_and(|v| v == "2");
     if let Some(sel) = get("sel") {
         p.selected = sel
             .split(',')
@@ -133,6 +137,9 @@ pub fn write(dash: Dash, p: &Params) {
     }
     if p.selftest {
         search.append("selftest", "1");
+    }
+    if p.two_readers {
+        search.append("readers", "2");
     }
     let sel: Vec<String> = selected
         .iter()

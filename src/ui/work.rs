@@ -1,4 +1,4 @@
-//! Jobs for the page's worker (`src/worker.rs`): one Web Worker per job, the unit of failure. A
+//! Jobs for the page's worker (`src/worker/`): one Web Worker per job, the unit of failure. A
 //! job is known by a key (a column's load, the what-if): starting one ends the previous job of
 //! that key, and a crash, an exhausted memory or a job that takes too long costs only that job.
 

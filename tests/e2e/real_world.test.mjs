@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -194,5 +194,40 @@ test('History Server downloads: a rolling folder, two attempts, an archive of th
     assert.deepEqual(problems, []);
   } finally {
     await context.close();
+  }
+});
+
+// Decompression and parsing on two workers (`readers=2`, off by default: docs/benchmarks.md)
+// read exactly what one worker reads: a zstd log, a truncated and a corrupt one, an archive.
+test('two reading workers (readers=2) read what one reads', { timeout: 240_000, ...needsData }, async () => {
+  const xgb = readFileSync(resolve(external, 'NVIDIA__spark-rapids-tools/xgboost_eventlog.zstd'));
+  writeFileSync(resolve(zips, 'truncated.zstd'), xgb.subarray(0, Math.floor(xgb.length * 0.6)));
+  const corrupt = Buffer.from(xgb);
+  for (let i = Math.floor(corrupt.length / 2); i < corrupt.length / 2 + 64; i++) corrupt[i] ^= 0x5a;
+  writeFileSync(resolve(zips, 'corrupt.zstd'), corrupt);
+  const runs = [
+    '../data/external/NVIDIA__spark-rapids-tools/xgboost_eventlog.zstd',
+    '../zips/truncated.zstd',
+    '../zips/corrupt.zstd',
+  ];
+  if (haveJava) runs.push('../zips/attempts.zip');
+  for (const run of runs) {
+    const seen = [];
+    for (const readers of ['', '&readers=2']) {
+      const { context, page, problems } = await open(`?before=${encodeURIComponent(run)}${readers}`);
+      try {
+        await page.waitForFunction(() => document.querySelector('section.run[data-run="before"] [data-field="tasks"], [data-error]'));
+        seen.push(await page.evaluate(() => ({
+          fields: [...document.querySelectorAll('section.run [data-field]')].map((e) => `${e.dataset.field}=${e.textContent}`),
+          errors: [...document.querySelectorAll('[data-error]')].map((e) => e.textContent),
+          warnings: [...document.querySelectorAll('section.run .warnings li')].map((e) => e.textContent),
+        })));
+        assert.deepEqual(problems, [], run);
+      } finally {
+        await context.close();
+      }
+    }
+    assert.ok(seen[0].fields.length + seen[0].errors.length > 0, run);
+    assert.deepEqual(seen[1], seen[0], run);
   }
 });

@@ -62,7 +62,7 @@ pub enum ZipEvent<'a> {
 }
 
 /// Why reading stopped.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ZipError {
     /// Cut off: the archive ends inside an entry or header.
     Truncated(String),

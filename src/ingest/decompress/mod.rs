@@ -23,7 +23,7 @@ pub const MAX_PIECE: usize = 1 << 20;
 pub(crate) const MAX_BLOCK: usize = 64 << 20;
 
 /// A compression codec of a Spark event log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Codec {
     /// Not compressed.
     None,
@@ -100,7 +100,7 @@ impl Codec {
 }
 
 /// Why decompression stopped.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum DecodeError {
     /// The stream ended in the middle of a block/frame (a truncated or still-being-written file). Output already emitted is valid.
     Truncated(String),

@@ -11,12 +11,15 @@
 //!     order;
 //!   - `{op: "url", url, name, label, entry}`: an absolute URL (`entry` picks one run of an
 //!     archive);
+//!   - either with `readers: 2`: a compressed input is decompressed by a second worker
+//!     (`relayed`, op `read`) while this one parses;
 //!   - `{op: "preset", name}`: a preset of the simulator, simulated;
 //!   - `{op: "whatif", start: "before" | "preset:NAME", run: Uint8Array (a run file, for
 //!     "before"), set: [[key, value]]}`: calibrate (or take the preset), simulate unchanged and
 //!     changed;
 //! - worker → page `{kind: "progress", name, read, total, out}` about every 100 ms (reading);
-//! - worker → page `{kind: "done", runs: [RUN], spent_ms: {wait, push, finish, message}}`, RUN being `{run: Uint8Array (the run file
+//! - worker → page `{kind: "done", runs: [RUN], spent_ms: {wait, push, finish, message, and with
+//!   two readers fetch, decode}}`, RUN being `{run: Uint8Array (the run file
 //!   without tasks), tasks: Uint8Array (the task columns), views: string (JSON of `[[period_s,
 //!   [Profile; 4]], …]`), analysis: string
 //!   (JSON of `analysis::Analysis`), entry, format, codec, bytes_in, bytes_out}`; or
@@ -29,8 +32,14 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::ingest::{run_file, Ingestor};
+use crate::ingest::{relay, run_file, Ingestor};
 use crate::ErrorKind;
+
+mod inbox;
+mod relayed;
+
+/// The worker's start script, relative to a worker (a reading worker is started from one).
+const WORKER_SCRIPT: &str = "worker.js";
 
 /// Bytes pushed into the pipeline at a time.
 const PIECE_BYTES: usize = 256 * 1024;
@@ -253,20 +262,43 @@ fn simulated(run: crate::model::Run) -> crate::ingest::Loaded {
     }
 }
 
+/// An input read, to be finished into its runs: by this worker alone, or through a reading
+/// worker.
+enum Read {
+    Here(Ingestor),
+    Relayed(relayed::Relayed),
+}
+
+impl Read {
+    fn finish_all(self) -> crate::Result<Vec<crate::ingest::Loaded>> {
+        match self {
+            Read::Here(mut ing) => {
+                ing.end_file();
+                ing.finish_all()
+            }
+            Read::Relayed(r) => r.sinks.finish(r.bytes_in),
+        }
+    }
+}
+
 /// Runs one job: its answer and what it transfers, or an error message.
 async fn run(job: &JsValue) -> Result<(Object, Array), String> {
     let op = get(job, "op").as_string().unwrap_or_default();
     let label = get(job, "label").as_string().unwrap_or_default();
-    let mut ing = match op.as_str() {
+    let read = match op.as_str() {
         "files" => read_files(job, &label).await?,
         "url" => read_url(job, &label).await?,
+        "read" => return relayed::serve_read(job).await,
         "preset" => return preset(job),
         "whatif" => return whatif(job),
         other => return Err(format!("unknown job {other:?}")),
     };
+    let decode_ms = match &read {
+        Read::Relayed(r) => Some((r.decode_ms, r.fetch_ms)),
+        Read::Here(_) => None,
+    };
     let t = now_ms();
-    ing.end_file();
-    let all = ing.finish_all().map_err(|e| explain(&e))?;
+    let all = read.finish_all().map_err(|e| explain(&e))?;
     let t1 = now_ms();
     let runs = Array::new();
     let transfer = Array::new();
@@ -280,6 +312,10 @@ async fn run(job: &JsValue) -> Result<(Object, Array), String> {
         ("finish", JsValue::from_f64(t1 - t)),
         ("message", JsValue::from_f64(now_ms() - t1)),
     ]);
+    if let Some((decode, fetch)) = decode_ms {
+        let _ = Reflect::set(&spent, &"decode".into(), &JsValue::from_f64(decode));
+        let _ = Reflect::set(&spent, &"fetch".into(), &JsValue::from_f64(fetch));
+    }
     Ok((
         obj(&[
             ("kind", "done".into()),
@@ -391,16 +427,38 @@ fn self_test(name: &str) {
     }
 }
 
-async fn read_files(job: &JsValue, label: &str) -> Result<Ingestor, String> {
+async fn read_files(job: &JsValue, label: &str) -> Result<Read, String> {
     let files: Array = get(job, "files").dyn_into().map_err(|_| "no files given")?;
-    let notes: Array = get(job, "notes").dyn_into().unwrap_or_default();
-    let total: f64 = files
+    let notes: Vec<String> = get(job, "notes")
+        .dyn_into::<Array>()
+        .unwrap_or_default()
         .iter()
-        .filter_map(|f| f.dyn_into::<web_sys::File>().ok())
-        .map(|f| f.size())
-        .sum();
+        .filter_map(|n| n.as_string())
+        .collect();
+    let files: Vec<web_sys::File> = files
+        .iter()
+        .map(|f| f.dyn_into::<web_sys::File>().map_err(|_| "not a file"))
+        .collect::<Result<_, _>>()?;
+    let total: f64 = files.iter().map(|f| f.size()).sum();
+    if get(job, "selftest").as_bool().unwrap_or(false) {
+        for f in &files {
+            self_test(&f.name());
+        }
+    }
+    let names: Vec<String> = files.iter().map(|f| f.name()).collect();
+    if two_readers(job) && relay::worth_two_workers(&names, Some(total as u64)) {
+        let inputs = files
+            .into_iter()
+            .map(|f| relayed::Input {
+                name: f.name(),
+                source: f.into(),
+            })
+            .collect();
+        let r = relayed::read_relayed(label, inputs, notes, None, Some(total)).await?;
+        return Ok(Read::Relayed(r));
+    }
     let mut ing = Ingestor::new(label);
-    for n in notes.iter().filter_map(|n| n.as_string()) {
+    for n in notes {
         ing.warn(n);
     }
     let mut meter = Meter {
@@ -409,25 +467,26 @@ async fn read_files(job: &JsValue, label: &str) -> Result<Ingestor, String> {
         total: Some(total as u64),
         last: 0.0,
     };
-    let selftest = get(job, "selftest").as_bool().unwrap_or(false);
-    for f in files.iter() {
-        let file: web_sys::File = f.dyn_into().map_err(|_| "not a file")?;
-        if selftest {
-            self_test(&file.name());
-        }
+    for file in files {
         ing.begin_file(&file.name());
         meter.name = file.name();
         pump(file.stream(), &mut ing, &mut meter).await?;
     }
     meter.report(ing.bytes_out(), true);
-    Ok(ing)
+    Ok(Read::Here(ing))
 }
 
-async fn read_url(job: &JsValue, label: &str) -> Result<Ingestor, String> {
-    let url = get(job, "url").as_string().unwrap_or_default();
-    let name = get(job, "name").as_string().unwrap_or_else(|| url.clone());
-    let entry = get(job, "entry").as_string();
-    let response = JsFuture::from(scope().fetch_with_str(&url))
+/// The page asked for decompression and parsing on two workers (`readers: 2`).
+fn two_readers(job: &JsValue) -> bool {
+    get(job, "readers").as_f64() == Some(2.0)
+}
+
+/// Fetches `url`: its body and its length if the server says it; an error a user can act on.
+async fn fetch_body(
+    url: &str,
+    label: &str,
+) -> Result<(web_sys::ReadableStream, Option<u64>), String> {
+    let response = JsFuture::from(scope().fetch_with_str(url))
         .await
         .map_err(|e| {
             format!(
@@ -448,12 +507,33 @@ async fn read_url(job: &JsValue, label: &str) -> Result<Ingestor, String> {
             response.status_text()
         ));
     }
-    let total = response
+    let total: Option<u64> = response
         .headers()
         .get("content-length")
         .ok()
         .flatten()
         .and_then(|v| v.parse().ok());
+    let body = response
+        .body()
+        .ok_or_else(|| format!("{label}: the response has no body."))?;
+    Ok((body, total))
+}
+
+async fn read_url(job: &JsValue, label: &str) -> Result<Read, String> {
+    let url = get(job, "url").as_string().unwrap_or_default();
+    let name = get(job, "name").as_string().unwrap_or_else(|| url.clone());
+    let entry = get(job, "entry").as_string();
+    // The reading worker fetches for itself: a body handed over as a stream would be pumped by
+    // this worker's event loop, which is busy parsing.
+    if two_readers(job) && relay::worth_two_workers(std::slice::from_ref(&name), None) {
+        let inputs = vec![relayed::Input {
+            name,
+            source: url.into(),
+        }];
+        let r = relayed::read_relayed(label, inputs, Vec::new(), entry, None).await?;
+        return Ok(Read::Relayed(r));
+    }
+    let (body, total) = fetch_body(&url, label).await?;
     let mut meter = Meter {
         name: label.to_string(),
         read: 0,
@@ -462,10 +542,7 @@ async fn read_url(job: &JsValue, label: &str) -> Result<Ingestor, String> {
     };
     let mut ing = Ingestor::new(label).only_entry(entry.as_deref());
     ing.begin_file(&name);
-    let body = response
-        .body()
-        .ok_or_else(|| format!("{label}: the response has no body."))?;
     pump(body, &mut ing, &mut meter).await?;
     meter.report(ing.bytes_out(), true);
-    Ok(ing)
+    Ok(Read::Here(ing))
 }
