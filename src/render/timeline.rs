@@ -101,6 +101,76 @@ pub fn raster(run: &Run, x0: f64, x1: f64, columns: usize) -> Vec<Lane> {
         .collect()
 }
 
+/// The lanes as bytes, for a worker's answer: per lane its executor id, slots, alive interval and
+/// columns (stage and busy share; the share as f32, far finer than a pixel's colour).
+pub fn lanes_to_bytes(lanes: &[Lane]) -> Vec<u8> {
+    let cells: usize = lanes.iter().map(|l| l.columns.len()).sum();
+    let mut out = Vec::with_capacity(16 + lanes.len() * 40 + cells * 12);
+    out.extend_from_slice(&(lanes.len() as u32).to_le_bytes());
+    for l in lanes {
+        out.extend_from_slice(&(l.executor.len() as u32).to_le_bytes());
+        out.extend_from_slice(l.executor.as_bytes());
+        out.extend_from_slice(&l.slots.to_le_bytes());
+        out.extend_from_slice(&l.alive.0.to_le_bytes());
+        out.extend_from_slice(&l.alive.1.to_le_bytes());
+        out.extend_from_slice(&(l.columns.len() as u32).to_le_bytes());
+        for c in &l.columns {
+            let (stage, share) = c.map_or((u64::MAX, 0.0), |(s, f)| (s, f as f32));
+            out.extend_from_slice(&stage.to_le_bytes());
+            out.extend_from_slice(&share.to_le_bytes());
+        }
+    }
+    out
+}
+
+/// Reads [`lanes_to_bytes`]; `None` if the bytes are not such lanes.
+pub fn lanes_from_bytes(bytes: &[u8]) -> Option<Vec<Lane>> {
+    struct Reader<'a>(&'a [u8]);
+    impl<'a> Reader<'a> {
+        fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+            let (head, rest) = (self.0.get(..n)?, self.0.get(n..)?);
+            self.0 = rest;
+            Some(head)
+        }
+        fn u32(&mut self) -> Option<u32> {
+            Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+        }
+        fn u64(&mut self) -> Option<u64> {
+            Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+        }
+        fn f64(&mut self) -> Option<f64> {
+            Some(f64::from_le_bytes(self.take(8)?.try_into().ok()?))
+        }
+        fn f32(&mut self) -> Option<f32> {
+            Some(f32::from_le_bytes(self.take(4)?.try_into().ok()?))
+        }
+    }
+    let mut r = Reader(bytes);
+    let n = r.u32()? as usize;
+    // Every lane takes at least 28 bytes: a count beyond that is damage, not a reason to allocate.
+    let mut lanes = Vec::with_capacity(n.min(bytes.len() / 28));
+    for _ in 0..n {
+        let len = r.u32()? as usize;
+        let executor = String::from_utf8(r.take(len)?.to_vec()).ok()?;
+        let slots = r.u32()?;
+        let alive = (r.f64()?, r.f64()?);
+        let cols = r.u32()? as usize;
+        let mut columns = Vec::with_capacity(cols.min(r.0.len() / 12));
+        for _ in 0..cols {
+            let stage = r.u64()?;
+            let share = r.f32()?;
+            columns.push((stage != u64::MAX).then_some((stage, f64::from(share))));
+        }
+        lanes.push(Lane {
+            executor,
+            slots,
+            columns,
+            alive,
+        });
+    }
+    r.0.is_empty().then_some(lanes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,5 +201,21 @@ mod tests {
         assert_eq!(lanes[0].executor, "2");
         assert_eq!(lanes[0].columns[0], Some((3, 1.0)));
         assert_eq!(lanes[0].columns[7], None);
+        // Shares travel as f32.
+        let as_sent: Vec<Lane> = lanes
+            .iter()
+            .map(|l| Lane {
+                columns: l
+                    .columns
+                    .iter()
+                    .map(|c| c.map(|(s, f)| (s, f64::from(f as f32))))
+                    .collect(),
+                ..l.clone()
+            })
+            .collect();
+        assert_eq!(lanes_from_bytes(&lanes_to_bytes(&lanes)), Some(as_sent));
+        let bytes = lanes_to_bytes(&lanes);
+        assert_eq!(lanes_from_bytes(&bytes[..bytes.len() - 1]), None);
+        assert_eq!(lanes_from_bytes(&[255, 255, 255, 255]), None);
     }
 }

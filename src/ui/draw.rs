@@ -4,9 +4,10 @@
 use leptos::prelude::*;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
+use wasm_bindgen::{JsCast, JsValue};
 
 use super::dom::{self, device_pixel_ratio, now_ms};
-use super::state::{canvas_index, Dash, Side, Slot, TIMELINE};
+use super::state::{canvas_index, Dash, LanesKey, Side, Slot, TIMELINE};
 use crate::analysis::profiles::{ValueUnit, View};
 use crate::render::{self, nice_max, timeline, Emphasis, Frame, Theme};
 
@@ -115,10 +116,15 @@ fn draw_from(
     let mut drawn = drawn;
     for k in from..charts.len() {
         let (side, chart) = charts[k];
+        // The task timeline (a raster of every task) is the costliest chart: it gets a frame of
+        // its own when the views before it took a good part of this one.
+        let heavy_next = charts.get(k + 1).is_some_and(|c| c.1 == TIMELINE);
         if draw_chart(dash, side, chart, &theme, dpr) {
             drawn += 1;
         }
-        if now_ms() - start > FRAME_BUDGET_MS && k + 1 < charts.len() {
+        let spent = now_ms() - start;
+        let over = spent > FRAME_BUDGET_MS || (heavy_next && spent > FRAME_BUDGET_MS / 2.0);
+        if over && k + 1 < charts.len() {
             let busy_ms = busy_ms + now_ms() - start;
             request_animation_frame(move || {
                 draw_from(dash, generation, charts, k + 1, busy_ms, drawn)
@@ -189,9 +195,18 @@ fn draw_chart(dash: Dash, side: Side, chart: usize, theme: &Theme, dpr: f64) -> 
         columns,
     );
     if dash.lanes_key.with_value(|k| k[side.index()] != Some(key)) {
-        let lanes = timeline::raster(&loaded.run, x0, x1, columns);
-        dash.lanes.update_value(|l| l[side.index()] = lanes);
-        dash.lanes_key.update_value(|k| k[side.index()] = Some(key));
+        match loaded.server {
+            // A large run's worker rasterises it: drawn when the answer comes.
+            Some(server) => {
+                ask_raster(dash, side, server, key, (x0, x1, columns));
+                return false;
+            }
+            None => {
+                let lanes = timeline::raster(&loaded.run, x0, x1, columns);
+                dash.lanes.update_value(|l| l[side.index()] = lanes);
+                dash.lanes_key.update_value(|k| k[side.index()] = Some(key));
+            }
+        }
     }
     let Some(backend) = CanvasBackend::with_canvas_object(canvas) else {
         return false;
@@ -216,6 +231,68 @@ fn draw_chart(dash: Dash, side: Side, chart: usize, theme: &Theme, dpr: f64) -> 
     }
 }
 
+/// Asks a column's serving worker for the timeline raster of `key` (once per key), and draws the
+/// timeline with it when it comes; rasterised here if the worker is gone.
+fn ask_raster(
+    dash: Dash,
+    side: Side,
+    server: u32,
+    key: LanesKey,
+    (x0, x1, columns): (f64, f64, usize),
+) {
+    if dash
+        .raster_asked
+        .with_value(|a| a[side.index()] == Some(key))
+    {
+        return;
+    }
+    dash.raster_asked
+        .update_value(|a| a[side.index()] = Some(key));
+    let request = js_sys::Object::new();
+    for (k, v) in [
+        ("op", JsValue::from_str("raster")),
+        ("x0", x0.into()),
+        ("x1", x1.into()),
+        ("columns", (columns as f64).into()),
+    ] {
+        let _ = js_sys::Reflect::set(&request, &JsValue::from_str(k), &v);
+    }
+    let asked_at = now_ms();
+    super::work::ask(server, request, move |answer| {
+        // A newer request (zoom, resize, another run) replaced this one.
+        if dash
+            .raster_asked
+            .with_value(|a| a[side.index()] != Some(key))
+        {
+            return;
+        }
+        dash.raster_asked.update_value(|a| a[side.index()] = None);
+        let lanes = answer
+            .ok()
+            .and_then(|d| js_sys::Reflect::get(&d, &JsValue::from_str("lanes")).ok())
+            .and_then(|l| l.dyn_into::<js_sys::Uint8Array>().ok())
+            .and_then(|l| timeline::lanes_from_bytes(&l.to_vec()));
+        let lanes = match lanes {
+            Some(lanes) => lanes,
+            None => {
+                let Some(loaded) = dash.slots[side.index()].with_untracked(|s| s.ready()) else {
+                    return;
+                };
+                timeline::raster(&loaded.run, x0, x1, columns)
+            }
+        };
+        dom::measure_since(&format!("runlens:raster:{}", side.as_str()), asked_at);
+        dash.lanes.update_value(|l| l[side.index()] = lanes);
+        dash.lanes_key.update_value(|k| k[side.index()] = Some(key));
+        // The timeline alone: a draw of the other charts still under way goes on.
+        let t = now_ms();
+        if draw_chart(dash, side, TIMELINE, &theme(dash), device_pixel_ratio()) {
+            dom::measure_since("runlens:draw", t);
+        }
+        mark_rendered_once(dash);
+    });
+}
+
 /// The first time every shown column has settled (drawn or failed): `runlens:rendered` and
 /// `<html data-ready="1">`.
 fn mark_rendered_once(dash: Dash) {
@@ -225,9 +302,17 @@ fn mark_rendered_once(dash: Dash) {
     let settled = dash.sides().iter().all(|s| {
         dash.slots[s.index()].with_untracked(|slot| match slot {
             Slot::Loading(_) => false,
-            Slot::Ready(_) => dash
-                .areas
-                .with_value(|a| a[s.index()].iter().take(4).all(Option::is_some)),
+            Slot::Ready(_) => {
+                // The task timeline too, when it has a canvas to draw on (a served run's comes
+                // a moment after the views).
+                let timeline_due = dash.canvases[s.index()][TIMELINE]
+                    .get_untracked()
+                    .is_some_and(|c| drawable(&c));
+                dash.areas.with_value(|a| {
+                    a[s.index()].iter().take(4).all(Option::is_some)
+                        && (!timeline_due || a[s.index()][TIMELINE].is_some())
+                })
+            }
             Slot::Empty | Slot::Failed(_) | Slot::Choose(_) => true,
         })
     });

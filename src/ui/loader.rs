@@ -100,8 +100,13 @@ pub type WorkerViews = Vec<(f64, Vec<crate::analysis::profiles::Profile>)>;
 pub fn run_and_views_of(
     v: &JsValue,
 ) -> Result<(Loaded, Option<crate::analysis::Analysis>, WorkerViews), String> {
-    Ok((loaded_of(v)?, analysis_of(v), views_of(v)))
+    let (loaded, _) = loaded_of(v, false)?;
+    Ok((loaded, analysis_of(v), views_of(v)))
 }
+
+/// Runs with this many tasks or more get a worker of their own that rasterises their task
+/// timeline, off the main thread; below it the page's own pass costs a few ms.
+const SERVE_FROM_TASKS: usize = 20_000;
 
 /// The analysis a worker sent with a run.
 fn analysis_of(v: &JsValue) -> Option<crate::analysis::Analysis> {
@@ -118,8 +123,9 @@ fn views_of(v: &JsValue) -> WorkerViews {
         .unwrap_or_default()
 }
 
-/// A run read by a worker, from its `done` message.
-fn loaded_of(v: &JsValue) -> Result<Loaded, String> {
+/// A run read by a worker, from its `done` message; with `serve`, a large run also gets a worker
+/// that keeps it to answer for it (`work::serve`: release it with the run).
+fn loaded_of(v: &JsValue, serve: bool) -> Result<(Loaded, Option<u32>), String> {
     let entry = get(v, "entry").as_string();
     let label = entry.clone().unwrap_or_else(|| "run".into());
     let bytes: Uint8Array = get(v, "run")
@@ -130,6 +136,9 @@ fn loaded_of(v: &JsValue) -> Result<Loaded, String> {
         .map_err(|_| format!("{label}: the reader sent no tasks"))?;
     let run = run_file::from_parts(&label, &bytes.to_vec(), &tasks.to_vec())
         .map_err(|e| e.to_string())?;
+    let server = (serve && run.tasks.len() >= SERVE_FROM_TASKS)
+        .then(|| super::work::serve(&bytes, &tasks))
+        .flatten();
     let format = match get(v, "format").as_string().as_deref() {
         Some("cloudwatch") => SourceFormat::Cloudwatch,
         Some("run-file") => SourceFormat::RunFile,
@@ -137,14 +146,15 @@ fn loaded_of(v: &JsValue) -> Result<Loaded, String> {
         _ => SourceFormat::SparkEventLog,
     };
     let codec = Codec::from_name(&get(v, "codec").as_string().unwrap_or_default());
-    Ok(Loaded {
+    let loaded = Loaded {
         run,
         format,
         codec,
         bytes_in: get(v, "bytes_in").as_f64().unwrap_or(0.0) as u64,
         bytes_out: get(v, "bytes_out").as_f64().unwrap_or(0.0) as u64,
         entry,
-    })
+    };
+    Ok((loaded, server))
 }
 
 /// How long the first render waits for the other column's run, ms.
@@ -204,21 +214,21 @@ async fn finish(
     let t = now_ms();
     let mut all = Vec::new();
     for v in Array::from(&runs).iter() {
-        let loaded = match loaded_of(&v) {
+        let (loaded, server) = match loaded_of(&v, true) {
             Ok(l) => l,
             Err(e) => return deliver(dash, side, Slot::Failed(e)),
         };
         yield_now().await;
         let analysis = analysis_of(&v);
         yield_now().await;
-        all.push((loaded, analysis, views_of(&v)));
+        all.push((loaded, analysis, views_of(&v), server));
         yield_now().await;
     }
     dom::measure_since(&format!("runlens:finish:{}", side.as_str()), t);
     let t = now_ms();
     let several = all.len() > 1;
     let mut runs: Vec<(String, Arc<LoadedRun>)> = Vec::new();
-    for (loaded, analysis, views) in all {
+    for (loaded, analysis, views, server) in all {
         let label = loaded
             .entry
             .clone()
@@ -230,7 +240,7 @@ async fn finish(
             .to_string();
         runs.push((
             entry,
-            Arc::new(LoadedRun::from_worker(label, loaded, analysis, views)),
+            Arc::new(LoadedRun::from_worker(label, loaded, analysis, views).served_by(server)),
         ));
         if several {
             yield_now().await;

@@ -61,6 +61,8 @@ pub struct LoadedRun {
     views: std::sync::Mutex<Vec<Arc<RunViews>>>,
     /// The run as a worker takes it (`run_file::to_parts`), made once.
     parts: std::sync::OnceLock<(Vec<u8>, Vec<u8>)>,
+    /// The worker that keeps this run to rasterise its task timeline (`work::serve`), if any.
+    pub server: Option<u32>,
     /// The run.
     pub run: Run,
     /// Totals, straggler, cost, findings.
@@ -103,6 +105,7 @@ impl LoadedRun {
                     .collect(),
             ),
             parts: std::sync::OnceLock::new(),
+            server: None,
             run: loaded.run,
             analysis,
             source,
@@ -110,6 +113,12 @@ impl LoadedRun {
             bytes_in: loaded.bytes_in,
             bytes_out: loaded.bytes_out,
         }
+    }
+
+    /// The run, answered for by the serving worker `server`.
+    pub fn served_by(mut self, server: Option<u32>) -> LoadedRun {
+        self.server = server;
+        self
     }
 
     /// The profiles at `period_s`, from the cache when it holds that period.
@@ -144,6 +153,14 @@ impl LoadedRun {
             .straggler
             .as_ref()
             .map(|s| s.executor.as_str())
+    }
+}
+
+impl Drop for LoadedRun {
+    fn drop(&mut self) {
+        if let Some(id) = self.server {
+            super::work::release(id);
+        }
     }
 }
 
@@ -302,6 +319,8 @@ pub struct Dash {
     pub cancel: StoredValue<[Arc<AtomicBool>; 2]>,
     /// Set once `runlens:rendered` was marked.
     pub rendered: StoredValue<bool>,
+    /// The raster asked of a column's serving worker and not answered yet, per column.
+    pub raster_asked: StoredValue<[Option<LanesKey>; 2]>,
     /// Counts draws: a draw spread over several frames stops when a newer one starts.
     pub draw_generation: StoredValue<u64>,
     /// Where the what-if starts (`before`, `preset:NAME`), if one is open.
@@ -364,6 +383,7 @@ impl Dash {
             lanes: StoredValue::new([Vec::new(), Vec::new()]),
             lanes_key: StoredValue::new([None, None]),
             draw_generation: StoredValue::new(0),
+            raster_asked: StoredValue::new([None, None]),
             cancel: StoredValue::new([
                 Arc::new(AtomicBool::new(false)),
                 Arc::new(AtomicBool::new(false)),

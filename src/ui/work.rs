@@ -58,6 +58,16 @@ pub fn stop(key: &str) {
     }
 }
 
+/// The worker script's URL against the page.
+fn worker_url() -> String {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.base_uri().ok().flatten())
+        .and_then(|base| web_sys::Url::new_with_base(WORKER_SCRIPT, &base).ok())
+        .map(|u| u.href())
+        .unwrap_or_else(|| WORKER_SCRIPT.to_string())
+}
+
 /// Reads a field of a message.
 pub fn get(v: &JsValue, k: &str) -> JsValue {
     Reflect::get(v, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
@@ -75,12 +85,7 @@ pub fn start(
 ) {
     stop(key);
     let on: Rc<RefCell<Handler>> = Rc::new(RefCell::new(on));
-    let url = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.base_uri().ok().flatten())
-        .and_then(|base| web_sys::Url::new_with_base(WORKER_SCRIPT, &base).ok())
-        .map(|u| u.href())
-        .unwrap_or_else(|| WORKER_SCRIPT.to_string());
+    let url = worker_url();
     // A classic worker: its start script uses importScripts (Trunk's no-modules glue).
     let worker = match web_sys::Worker::new(&url) {
         Ok(w) => w,
@@ -186,4 +191,130 @@ pub fn start(
             },
         )
     });
+}
+
+/// What hears a serving worker's answer to one request.
+type Answer = Box<dyn FnOnce(Result<JsValue, String>)>;
+
+/// A worker kept for a run, answering requests about it (the task timeline's raster), so that
+/// the main thread never walks the run's tasks to redraw. Ended when the last run using it goes.
+struct Server {
+    worker: web_sys::Worker,
+    /// Requests waiting for the worker to start, then for their answers.
+    queued: Rc<RefCell<Option<Vec<Object>>>>,
+    pending: Rc<RefCell<HashMap<u32, Answer>>>,
+    next: u32,
+    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+}
+
+thread_local! {
+    static SERVERS: RefCell<HashMap<u32, Server>> = RefCell::new(HashMap::new());
+    static NEXT_SERVER: std::cell::Cell<u32> = const { std::cell::Cell::new(1) };
+}
+
+/// Starts a worker that keeps the run of `parts` (`run_file::to_parts`) and answers [`ask`]; its
+/// id ([`release`] it when the run goes). None if no worker can start (the page then does the work
+/// itself).
+pub fn serve(run: &js_sys::Uint8Array, tasks: &js_sys::Uint8Array) -> Option<u32> {
+    let worker = web_sys::Worker::new(&worker_url()).ok()?;
+    let job = Object::new();
+    // Copied by the worker message (the page keeps its own).
+    let _ = Reflect::set(&job, &"op".into(), &"serve".into());
+    let _ = Reflect::set(&job, &"run".into(), run);
+    let _ = Reflect::set(&job, &"tasks".into(), tasks);
+    let queued: Rc<RefCell<Option<Vec<Object>>>> = Rc::new(RefCell::new(Some(vec![job])));
+    let pending: Rc<RefCell<HashMap<u32, Answer>>> = Rc::default();
+    let (w2, q2, p2) = (worker.clone(), queued.clone(), pending.clone());
+    let on_message =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+            let data = e.data();
+            match get(&data, "kind").as_string().as_deref() {
+                Some("ready") => {
+                    for m in q2.borrow_mut().take().unwrap_or_default() {
+                        let _ = w2.post_message(&m);
+                    }
+                }
+                Some("serving") | Some("progress") | Some("panic") => {}
+                _ => {
+                    let id = get(&data, "id").as_f64().map(|v| v as u32);
+                    let answer = id.and_then(|id| p2.borrow_mut().remove(&id));
+                    if let Some(answer) = answer {
+                        let ok = get(&data, "kind").as_string().as_deref() != Some("error");
+                        answer(match ok {
+                            true => Ok(data),
+                            false => Err(get(&data, "message").as_string().unwrap_or_default()),
+                        });
+                    }
+                }
+            }
+        });
+    let id = NEXT_SERVER.with(|n| {
+        let id = n.get();
+        n.set(id.wrapping_add(1).max(1));
+        id
+    });
+    let p3 = pending.clone();
+    let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+        e.prevent_default();
+        // Every waiting request hears that the worker is gone; later ones are refused at once.
+        let waiting: Vec<Answer> = p3.borrow_mut().drain().map(|(_, a)| a).collect();
+        release(id);
+        for answer in waiting {
+            answer(Err("the run's worker stopped".into()));
+        }
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    SERVERS.with(|s| {
+        s.borrow_mut().insert(
+            id,
+            Server {
+                worker,
+                queued,
+                pending,
+                next: 1,
+                _on_message: on_message,
+                _on_error: on_error,
+            },
+        )
+    });
+    Some(id)
+}
+
+/// Asks serving worker `id` (`request` gets an `id` field); `on` hears the answer or why there is
+/// none, once.
+pub fn ask(id: u32, request: Object, on: impl FnOnce(Result<JsValue, String>) + 'static) {
+    let known = SERVERS.with(|s| s.borrow().contains_key(&id));
+    if !known {
+        return on(Err("the run's worker is gone".into()));
+    }
+    SERVERS.with(|s| {
+        let mut s = s.borrow_mut();
+        let Some(server) = s.get_mut(&id) else {
+            return;
+        };
+        let n = server.next;
+        server.next = n.wrapping_add(1);
+        let _ = Reflect::set(&request, &"id".into(), &JsValue::from_f64(n as f64));
+        server.pending.borrow_mut().insert(n, Box::new(on));
+        let mut queued = server.queued.borrow_mut();
+        match queued.as_mut() {
+            Some(q) => q.push(request),
+            None => {
+                let _ = server.worker.post_message(&request);
+            }
+        }
+    });
+}
+
+/// The run of serving worker `id` is gone: the worker ends.
+pub fn release(id: u32) {
+    if let Some(server) = SERVERS.with(|s| s.borrow_mut().remove(&id)) {
+        server.worker.terminate();
+        // Its handlers may be running now: dropped after this turn of the event loop.
+        wasm_bindgen_futures::spawn_local(async move {
+            drop(server);
+        });
+    }
 }

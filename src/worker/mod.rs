@@ -14,6 +14,9 @@
 //!   - either with `readers: 2`: a compressed input is decompressed by a second worker
 //!     (`relayed`, op `read`) while this one parses;
 //!   - `{op: "preset", name}`: a preset of the simulator, simulated;
+//!   - `{op: "serve", run, tasks}` (the parts of a run): the worker keeps the run and answers
+//!     `{op: "raster", id, x0, x1, columns}` with `{kind: "raster", id, lanes: Uint8Array
+//!     (render::timeline::lanes_to_bytes), raster_ms}`, for as long as the page keeps it;
 //!   - `{op: "whatif", start: "before" | "preset:NAME", run: Uint8Array (a run file, for
 //!     "before"), set: [[key, value]]}`: calibrate (or take the preset), simulate unchanged and
 //!     changed;
@@ -108,12 +111,19 @@ pub fn start() {
         Closure::<dyn FnMut(web_sys::MessageEvent)>::new(|e: web_sys::MessageEvent| {
             let job = e.data();
             wasm_bindgen_futures::spawn_local(async move {
+                // A serving worker's answers carry their request's id.
+                let id = get(&job, "id");
                 let msg = match run(&job).await {
                     Ok((msg, transfer)) => {
+                        let _ = Reflect::set(&msg, &"id".into(), &id);
                         post(&msg, Some(&transfer));
                         return;
                     }
-                    Err(message) => obj(&[("kind", "error".into()), ("message", message.into())]),
+                    Err(message) => obj(&[
+                        ("kind", "error".into()),
+                        ("message", message.into()),
+                        ("id", id),
+                    ]),
                 };
                 post(&msg, None);
             });
@@ -289,6 +299,8 @@ async fn run(job: &JsValue) -> Result<(Object, Array), String> {
         "files" => read_files(job, &label).await?,
         "url" => read_url(job, &label).await?,
         "read" => return relayed::serve_read(job).await,
+        "serve" => return serve(job),
+        "raster" => return raster(job),
         "preset" => return preset(job),
         "whatif" => return whatif(job),
         other => return Err(format!("unknown job {other:?}")),
@@ -321,6 +333,47 @@ async fn run(job: &JsValue) -> Result<(Object, Array), String> {
             ("kind", "done".into()),
             ("runs", runs.into()),
             ("spent_ms", spent.into()),
+        ]),
+        transfer,
+    ))
+}
+
+thread_local! {
+    /// The run a serving worker answers about (`serve`).
+    static SERVED: std::cell::RefCell<Option<crate::model::Run>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Keeps the run of the job (`run`, `tasks` parts) to answer `raster` requests about it.
+fn serve(job: &JsValue) -> Result<(Object, Array), String> {
+    let run = run_of_job(job, "run")?;
+    SERVED.with(|s| *s.borrow_mut() = Some(run));
+    Ok((obj(&[("kind", "serving".into())]), Array::new()))
+}
+
+/// The task timeline's lanes of the served run over `[x0, x1]` s in `columns` pixel columns.
+fn raster(job: &JsValue) -> Result<(Object, Array), String> {
+    let num = |k: &str| get(job, k).as_f64().filter(|v| v.is_finite());
+    let (Some(x0), Some(x1), Some(columns)) = (num("x0"), num("x1"), num("columns")) else {
+        return Err("a raster request needs x0, x1 and columns".into());
+    };
+    // A canvas is at most a few thousand pixels wide: a larger count is a bug, not a request.
+    let columns = columns.clamp(0.0, 65_536.0) as usize;
+    let t = now_ms();
+    let bytes = SERVED.with(|s| {
+        s.borrow().as_ref().map(|run| {
+            crate::render::timeline::lanes_to_bytes(&crate::render::timeline::raster(
+                run, x0, x1, columns,
+            ))
+        })
+    });
+    let bytes = bytes.ok_or("no run is served here")?;
+    let lanes = Uint8Array::from(bytes.as_slice());
+    let transfer = Array::of1(&lanes.buffer());
+    Ok((
+        obj(&[
+            ("kind", "raster".into()),
+            ("lanes", lanes.into()),
+            ("raster_ms", JsValue::from_f64(now_ms() - t)),
         ]),
         transfer,
     ))
