@@ -1,6 +1,7 @@
 //! Analysis: run totals, the four profiles, straggler detection and findings. Pure functions of a
 //! `model::Run`; the same code serves the CLI and the page.
 
+pub mod compare;
 pub mod findings;
 pub mod platform;
 pub mod profiles;

@@ -1,5 +1,6 @@
 //! The `runlens` command line: a thin layer over the core (ingest, analysis, simulator).
 
+mod compare;
 mod sim;
 mod table;
 
@@ -35,6 +36,16 @@ enum Command {
         /// Price of one DPU-hour in US dollars, for the cost finding.
         #[arg(long, value_name = "USD", default_value_t = DEFAULT_PRICE_PER_DPU_HOUR)]
         price_per_dpu_hour: f64,
+    },
+    /// Compare two runs: stages matched across them, where the time went, settings changed.
+    Compare {
+        /// The run before the change (any input `summarize` reads; one run).
+        before: PathBuf,
+        /// The run after the change.
+        after: PathBuf,
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
     },
     /// Convert any supported input to a Runlens run file (runlens/run@1).
     Convert {
@@ -106,6 +117,11 @@ where
             output,
             label,
         } => convert(&input, &output, label),
+        Command::Compare {
+            before,
+            after,
+            json,
+        } => compare::compare_cmd(&before, &after, json),
         Command::Presets => sim::presets_cmd(),
         Command::Simulate {
             scenario,
