@@ -402,7 +402,12 @@ pub fn ChartBox(dash: Dash, side: Side, view: View) -> impl IntoView {
         <figure class="chart" data-view=view.as_str() data-run=side.as_str()>
             <figcaption>
                 <span class="chart-title">{side.title()}</span>
-                <button class="link" title="Download this chart as a PNG image" on:click=move |_| png(i, view.as_str())>
+                <button
+                    class="link"
+                    title="Download this chart as a PNG image"
+                    aria-label=format!("PNG of {}: {}", side.title(), view.title())
+                    on:click=move |_| png(i, view.as_str())
+                >
                     "PNG"
                 </button>
             </figcaption>

@@ -119,6 +119,8 @@ pub fn speed_up(before_s: f64, after_s: f64) -> Option<String> {
 /// The summary table.
 #[component]
 pub fn SummaryTable(dash: Dash) -> impl IntoView {
+    // The price as typed is not a price: said beside the field until it is one.
+    let bad_price = RwSignal::new(false);
     move || {
         let runs: Vec<Option<Arc<LoadedRun>>> = dash
             .sides()
@@ -129,7 +131,6 @@ pub fn SummaryTable(dash: Dash) -> impl IntoView {
             return None;
         }
         let sides = dash.sides();
-        let price = dash.price.get();
         let change = match (
             &runs.first().cloned().flatten(),
             &runs.get(1).cloned().flatten(),
@@ -155,7 +156,8 @@ pub fn SummaryTable(dash: Dash) -> impl IntoView {
                         </tr>
                     </thead>
                     <tbody>
-                        {rows(&runs, price)
+                        // Only the rows follow the price: the field being typed in stays.
+                        {let runs = runs.clone(); move || rows(&runs, dash.price.get())
                             .into_iter()
                             .map(|row| {
                                 view! {
@@ -179,17 +181,28 @@ pub fn SummaryTable(dash: Dash) -> impl IntoView {
                             min="0"
                             step="0.01"
                             aria-label="Price of a DPU-hour, US dollars"
-                            prop:value=move || format!("{:.2}", dash.price.get())
-                            on:change=move |ev| {
-                                if let Ok(p) = event_target_value(&ev).trim().parse::<f64>() {
-                                    if p.is_finite() && p >= 0.0 {
+                            prop:value=move || format!("{:.2}", dash.price.get_untracked())
+                            aria-invalid=move || if bad_price.get() { "true" } else { "false" }
+                            on:input=move |ev| {
+                                // Applies as typed; what is not a price is refused, visibly.
+                                match event_target_value(&ev).trim().parse::<f64>() {
+                                    Ok(p) if p.is_finite() && p >= 0.0 => {
+                                        bad_price.set(false);
                                         dash.price.set(p);
                                     }
+                                    _ => bad_price.set(true),
                                 }
                             }
                         />
                         " per DPU-hour"
                     </label>
+                    {move || bad_price.get().then(|| view! {
+                        <span class="price-error" role="alert">
+                            " A price is a number of dollars, 0 or more: the costs above still use "
+                            {format!("${:.2}", dash.price.get())}
+                            "."
+                        </span>
+                    })}
                 </p>
             </section>
         })
@@ -272,9 +285,11 @@ pub fn Findings(dash: Dash, side: Side) -> impl IntoView {
             .cloned()
             .collect();
         let warnings = loaded.run.warnings.clone();
+        let none = items.is_empty();
         Some(view! {
             <div class="findings">
-                <h3>"Findings"</h3>
+                <h3>{format!("{}: findings", side.title())}</h3>
+                {none.then(|| view! { <p class="none" data-none="">"None found."</p> })}
                 <ul>
                     {items
                         .into_iter()

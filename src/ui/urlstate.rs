@@ -32,6 +32,8 @@ pub struct Params {
     pub example: Option<String>,
     /// The failure self-test of the e2e tests (`selftest=1`).
     pub selftest: bool,
+    /// The price of a DPU-hour, US dollars (`price=0.44`), when given and valid.
+    pub price: Option<f64>,
     /// Decompress and parse on two workers (`readers=2`): measured by the benchmarks, off by
     /// default because it did not pay on the machines measured (docs/benchmarks.md).
     pub two_readers: bool,
@@ -70,6 +72,9 @@ pub fn parse(query: &str) -> Params {
     }
     p.whatif = get("whatif");
     p.example = get("example");
+    p.price = get("price")
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|v| v.is_finite() && *v >= 0.0);
     if let Some(set) = get("set") {
         p.set = set
             .split(',')
@@ -105,6 +110,9 @@ pub fn apply(dash: Dash, p: &Params) {
     dash.fit.set(p.fit);
     dash.whatif.set(p.whatif.clone());
     dash.whatif_set.set(p.set.clone());
+    if let Some(price) = p.price {
+        dash.price.set(price);
+    }
 }
 
 /// Keeps the address in step with the view state (tracks it: call inside an effect).
@@ -117,6 +125,7 @@ pub fn write(dash: Dash, p: &Params) {
     let fit = dash.fit.get();
     let whatif = dash.whatif.get();
     let set = dash.whatif_set.get();
+    let price = dash.price.get();
     let Ok(search) = web_sys::UrlSearchParams::new() else {
         return;
     };
@@ -153,6 +162,9 @@ pub fn write(dash: Dash, p: &Params) {
     }
     if fit {
         search.append("fit", "1");
+    }
+    if price != crate::model::glue::DEFAULT_PRICE_PER_DPU_HOUR {
+        search.append("price", &format!("{price}"));
     }
     if let Some(example) = &p.example {
         search.append("example", example);

@@ -362,6 +362,33 @@ test('exports: a chart as PNG, a run as a run file; the DPU price is editable', 
       return row && row.innerText !== b;
     }, before);
     assert.notEqual(await costRow(), before);
+    // The price is in the address, and a reload keeps it.
+    const atPrice = await costRow();
+    assert.equal(new URL(page.url()).searchParams.get('price'), '0.88');
+    await page.reload();
+    await waitUntilReady(page);
+    assert.equal(await page.inputValue('input.price'), '0.88');
+    assert.equal(await costRow(), atPrice);
+    // A negative price is refused where it was typed, and nothing changes.
+    await page.fill('input.price', '-1');
+    await page.waitForSelector('.price-error[role="alert"]');
+    assert.equal(await page.getAttribute('input.price', 'aria-invalid'), 'true');
+    assert.equal(await costRow(), atPrice);
+    assert.equal(new URL(page.url()).searchParams.get('price'), '0.88');
+    await page.fill('input.price', '0.5');
+    await page.waitForFunction(() => !document.querySelector('.price-error'));
+    // Buttons name their chart; findings are headed by their run.
+    assert.equal(
+      await page.getAttribute('figure[data-view="memory"][data-run="before"] figcaption button', 'aria-label'),
+      'PNG of Before: Memory profile',
+    );
+    const heads = await page.locator('.findings h3').allTextContents();
+    assert.deepEqual(heads, ['Before: findings', 'After: findings']);
+    for (const f of await page.locator('.findings').all()) {
+      const items = await f.locator('li.finding').count();
+      const none = await f.locator('[data-none]').count();
+      assert.equal(items === 0, none === 1, 'an empty list says "None found."');
+    }
     assert.deepEqual(problems, []);
   } finally {
     await context.close();
