@@ -216,6 +216,7 @@ pub fn App() -> impl IntoView {
                     <a href="?whatif=preset:q80-local-shuffle&set=glue.shuffleStorage%3Ds3">"q80: local disk vs S3 shuffle, simulated"</a>
                 </nav>
                 <SummaryTable dash=dash />
+                <super::chart::CursorAnnouncer dash=dash />
                 <super::whatif::WhatIfPanel dash=dash />
                 <section class="insights">
                     {dash.sides().iter().map(|&side| view! {

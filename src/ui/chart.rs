@@ -267,6 +267,29 @@ fn Tip(dash: Dash, side: Side, canvas: usize) -> impl IntoView {
     }
 }
 
+/// One place that says aloud what the chart cursor shows (`aria-live`): the tooltips come and go
+/// with the pointer, which screen readers do not announce reliably.
+#[component]
+pub fn CursorAnnouncer(dash: Dash) -> impl IntoView {
+    let text = move || {
+        let h = dash.hover.get()?;
+        let chart = View::ALL
+            .into_iter()
+            .find(|v| canvas_index(*v) == h.canvas)
+            .map_or("task timeline", |v| v.title());
+        let values: Vec<String> = h.rows.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        Some(format!(
+            "{}: {chart}, at {}: {}",
+            h.side.title(),
+            h.time,
+            values.join("; ")
+        ))
+    };
+    view! {
+        <div class="visually-hidden" aria-live="polite" data-cursor-live="">{text}</div>
+    }
+}
+
 /// Mouse and keyboard handling of one canvas (a view, or the timeline when `view` is none).
 fn canvas_events(dash: Dash, side: Side, canvas: usize, view: Option<View>) -> impl IntoView {
     let drag: StoredValue<Option<f64>> = StoredValue::new(None);

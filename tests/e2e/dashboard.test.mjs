@@ -132,6 +132,9 @@ test('the built-in example: four views per run, the straggler, highlighting, scr
     await canvas.hover({ position: { x: box.width * 0.9, y: box.height * 0.5 } });
     await page.waitForSelector('figure[data-view="etl"][data-run="before"] .tooltip');
     assert.match(await page.textContent('figure[data-view="etl"][data-run="before"] .tooltip'), /bytes read.*B\/s/s);
+    // …and says them aloud, in one live region that stays on the page.
+    assert.equal(await page.getAttribute('[data-cursor-live]', 'aria-live'), 'polite');
+    assert.match(await page.textContent('[data-cursor-live]'), /^Before: ETL data movement, at .*bytes read .*B\/s/);
 
     // The keyboard: focus a chart, move the cursor, Escape clears the highlight.
     await canvas.focus();
