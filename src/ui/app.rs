@@ -279,10 +279,17 @@ fn RunColumn(dash: Dash, side: Side) -> impl IntoView {
         load_files(dash, side, files);
         input.set_value("");
     };
+    // Drags over the column (enter and leave fire for its children too: counted).
+    let over = RwSignal::new(0i32);
     let on_drop = move |ev: ev::DragEvent| {
         ev.prevent_default();
         ev.stop_propagation();
+        over.set(0);
         dropped::files(ev, move |files| load_files(dash, side, files));
+    };
+    let on_enter = move |e: ev::DragEvent| {
+        e.prevent_default();
+        over.update(|n| *n += 1);
     };
     let save = move |_| {
         if let Some(r) = slot.with_untracked(|s| s.ready()) {
@@ -310,6 +317,9 @@ fn RunColumn(dash: Dash, side: Side) -> impl IntoView {
             class="run"
             data-run=side.as_str()
             aria-busy=move || slot.with(|s| s.is_loading()).to_string()
+            class=("drop-target", move || over.get() > 0)
+            on:dragenter=on_enter
+            on:dragleave=move |_| over.update(|n| *n = (*n - 1).max(0))
             on:dragover=|ev: ev::DragEvent| ev.prevent_default()
             on:drop=on_drop
         >

@@ -132,6 +132,13 @@ test('the built-in example: four views per run, the straggler, highlighting, scr
     await canvas.hover({ position: { x: box.width * 0.9, y: box.height * 0.5 } });
     await page.waitForSelector('figure[data-view="etl"][data-run="before"] .tooltip');
     assert.match(await page.textContent('figure[data-view="etl"][data-run="before"] .tooltip'), /bytes read.*B\/s/s);
+    // A file dragged over a column marks it as the drop target until it leaves.
+    const dt = await page.evaluateHandle(() => new DataTransfer());
+    await page.dispatchEvent('section.run[data-run="after"]', 'dragenter', { dataTransfer: dt });
+    await page.waitForSelector('section.run[data-run="after"].drop-target');
+    assert.equal(await page.locator('section.run[data-run="before"].drop-target').count(), 0);
+    await page.dispatchEvent('section.run[data-run="after"]', 'dragleave', { dataTransfer: dt });
+    await page.waitForFunction(() => !document.querySelector('section.run.drop-target'));
     // …and says them aloud, in one live region that stays on the page.
     assert.equal(await page.getAttribute('[data-cursor-live]', 'aria-live'), 'polite');
     assert.match(await page.textContent('[data-cursor-live]'), /^Before: ETL data movement, at .*bytes read .*B\/s/);
