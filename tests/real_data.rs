@@ -425,3 +425,131 @@ fn spark_2_4_heartbeat_metrics_give_heap_series() {
     assert_eq!(heaps.len(), 5, "{heaps:?}");
     assert!(heaps.contains(&"glue.driver.jvm.heap.used"));
 }
+
+/// Milliseconds since the epoch of the History Server's `2020-07-07T03:11:21.040GMT`.
+fn shs_epoch_ms(s: &str) -> i64 {
+    let s = s.trim_end_matches("GMT");
+    let num = |r: std::ops::Range<usize>| s[r].parse::<i64>().unwrap();
+    let (y, m, d) = (num(0..4), num(5..7), num(8..10));
+    // Days from 1970-01-01 (Howard Hinnant's civil calendar algorithm).
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = num(11..13) * 3600 + num(14..16) * 60 + num(17..19);
+    (days * 86_400 + secs) * 1000 + num(20..23)
+}
+
+#[test]
+fn stage_table_matches_history_server() {
+    let Some(data) = data_dir() else { return };
+    let run = load_path(&data.join("spark-tests/app-20200706201101-0003"))
+        .unwrap()
+        .run;
+    let start = run.meta.start_epoch_ms.unwrap();
+    let t = runlens::analysis::tables::tables(&run);
+    let list = expectation(
+        &data,
+        "spark-fork_0f887f4c/stage_list_with_peak_metrics_expectation.json",
+    );
+    for want in list.as_array().unwrap() {
+        let id = want["stageId"].as_u64().unwrap();
+        let got = t.stages.iter().find(|s| s.id == id).unwrap();
+        assert_eq!(got.name, want["name"].as_str().unwrap());
+        assert_eq!(got.status, runlens::model::StageStatus::Complete);
+        assert_eq!(got.num_tasks, want["numTasks"].as_u64().unwrap());
+        assert_eq!(got.failed_tasks, want["numFailedTasks"].as_u64().unwrap());
+        assert_eq!(got.killed_tasks, want["numKilledTasks"].as_u64().unwrap());
+        assert_eq!(got.totals.tasks, want["numCompleteTasks"].as_u64().unwrap());
+        let sub = shs_epoch_ms(want["submissionTime"].as_str().unwrap()) - start;
+        let done = shs_epoch_ms(want["completionTime"].as_str().unwrap()) - start;
+        assert_eq!(
+            (got.wall_s.unwrap() * 1e3).round() as i64,
+            done - sub,
+            "stage {id} wall time"
+        );
+        for (have, key) in [
+            (got.totals.input_bytes, "inputBytes"),
+            (got.totals.output_bytes, "outputBytes"),
+            (got.totals.shuffle_write_bytes, "shuffleWriteBytes"),
+            (got.totals.memory_spill_bytes, "memoryBytesSpilled"),
+            (got.totals.disk_spill_bytes, "diskBytesSpilled"),
+            (got.totals.gc_ms, "jvmGcTime"),
+        ] {
+            assert_eq!(have, want[key].as_u64().unwrap(), "stage {id} {key}");
+        }
+    }
+    // The stage page's task summary (quantiles of task duration over successful tasks).
+    let want = expectation(
+        &data,
+        "spark-fork_0f887f4c/stage_with_summaries_expectation.json",
+    );
+    let dist: Vec<u64> = want["taskMetricsDistributions"]["duration"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() as u64)
+        .collect();
+    let got = t
+        .stages
+        .iter()
+        .find(|s| s.id == 2 && s.attempt == 0)
+        .unwrap();
+    assert_eq!(got.task_ms_quantiles.unwrap().to_vec(), dist);
+}
+
+#[test]
+fn executor_table_matches_history_server() {
+    let Some(data) = data_dir() else { return };
+    for (file, rel) in [
+        (
+            "application_1553914137147_0018",
+            "spark-fork_0f887f4c/executor_list_with_executor_metrics_json_expectation.json",
+        ),
+        (
+            "application_1506645932520_24630151",
+            "apache-spark_04875b8c/executor_list_with_executor_metrics_json_expectation.json",
+        ),
+    ] {
+        let run = load_path(&data.join("spark-tests").join(file)).unwrap().run;
+        let start = run.meta.start_epoch_ms.unwrap();
+        let t = runlens::analysis::tables::tables(&run);
+        for want in expectation(&data, rel).as_array().unwrap() {
+            let id = want["id"].as_str().unwrap();
+            let got = t.executors.iter().find(|e| e.id == id).unwrap();
+            let host = want["hostPort"]
+                .as_str()
+                .unwrap()
+                .rsplit_once(':')
+                .unwrap()
+                .0;
+            assert_eq!(got.host.as_deref(), Some(host), "{file} {id} host");
+            assert_eq!(got.totals.tasks, want["totalTasks"].as_u64().unwrap());
+            assert_eq!(
+                got.totals.failed_tasks,
+                want["failedTasks"].as_u64().unwrap()
+            );
+            assert_eq!(
+                got.max_memory_bytes,
+                want["maxMemory"].as_u64(),
+                "{file} {id} max memory"
+            );
+            let added = shs_epoch_ms(want["addTime"].as_str().unwrap()) - start;
+            assert_eq!(
+                (got.added_s.unwrap() * 1e3).round() as i64,
+                added,
+                "{file} {id} added"
+            );
+            assert_eq!(got.removed_s.is_some(), want["removeTime"].is_string());
+            if let Some(peaks) = want["peakMemoryMetrics"].as_object() {
+                assert_eq!(got.peak_jvm_heap_bytes, peaks["JVMHeapMemory"].as_u64());
+                assert_eq!(
+                    got.peak_execution_on_heap_bytes,
+                    peaks["OnHeapExecutionMemory"].as_u64()
+                );
+            }
+        }
+    }
+}

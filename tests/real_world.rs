@@ -753,3 +753,153 @@ fn the_push_pipeline_reads_archives_in_any_chunking() {
     assert!(e.contains("tiny"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn tables_of_every_external_log_add_up_to_the_history_servers_counts() {
+    let Some(data) = data_dir() else { return };
+    for e in expected(&data) {
+        let rel = e["path"].as_str().unwrap();
+        let loaded = runlens::ingest::fs::load_path(&external(&data).join(rel)).unwrap();
+        let run = &loaded.run;
+        let t = runlens::analysis::tables::tables(run);
+        // Failed task ends, grouped by reason: kills are not failures (AppStatusListener).
+        let failed: u64 = t
+            .failures
+            .iter()
+            .filter(|g| !g.killed)
+            .map(|g| g.count)
+            .sum();
+        assert_eq!(
+            Some(failed),
+            e["failed_tasks"].as_u64(),
+            "{rel}: failed tasks"
+        );
+        for g in &t.failures {
+            assert!(g.count > 0 && !g.first_message.is_empty(), "{rel}: {g:?}");
+            assert!(
+                !g.stages.is_empty() && !g.executors.is_empty(),
+                "{rel}: {g:?}"
+            );
+        }
+        let stage_tasks: u64 = t.stages.iter().map(|s| s.totals.tasks).sum();
+        let stage_failed: u64 = t.stages.iter().map(|s| s.failed_tasks).sum();
+        assert_eq!(Some(stage_tasks), e["tasks"].as_u64(), "{rel}: stage tasks");
+        assert_eq!(
+            Some(stage_failed),
+            e["failed_tasks"].as_u64(),
+            "{rel}: stage failed"
+        );
+        // expected.json counts completed stage attempts (the History Server's completed list).
+        let complete = t
+            .stages
+            .iter()
+            .filter(|s| s.status == runlens::model::StageStatus::Complete)
+            .count() as u64;
+        assert_eq!(Some(complete), e["stages"].as_u64(), "{rel}: stages");
+        for s in &t.stages {
+            if let Some(q) = s.task_ms_quantiles {
+                assert!(
+                    q.windows(2).all(|w| w[0] <= w[1]),
+                    "{rel}: stage {} {q:?}",
+                    s.id
+                );
+            }
+        }
+        let exec_tasks: u64 = t.executors.iter().map(|x| x.totals.tasks).sum();
+        assert!(exec_tasks <= stage_tasks, "{rel}: executor tasks");
+        // Every job a SQL execution lists names it back.
+        for q in &t.sql {
+            for j in &q.job_ids {
+                let job = t.jobs.iter().find(|x| x.id == *j).unwrap();
+                assert_eq!(job.sql_execution_id, Some(q.id), "{rel}: job {j}");
+            }
+        }
+        // A job's tasks are its stages' tasks.
+        for j in &t.jobs {
+            let of_stages: u64 = t
+                .stages
+                .iter()
+                .filter(|s| s.job_id == Some(j.id))
+                .map(|s| s.totals.tasks)
+                .sum();
+            assert_eq!(j.tasks, of_stages, "{rel}: job {}", j.id);
+        }
+    }
+}
+
+#[test]
+fn failed_tasks_group_by_reason_with_the_exception_class() {
+    let Some(data) = data_dir() else { return };
+    let rel = "NVIDIA__spark-rapids-tools/tasks_executors_fail_compressed_eventlog.zstd";
+    let run = runlens::ingest::fs::load_path(&external(&data).join(rel))
+        .unwrap()
+        .run;
+    let t = runlens::analysis::tables::tables(&run);
+    assert!(!t.failures.is_empty());
+    // Most frequent first; every kind once.
+    assert!(t.failures.windows(2).all(|w| w[0].count >= w[1].count));
+    let mut kinds: Vec<&str> = t.failures.iter().map(|g| g.kind.as_str()).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    assert_eq!(kinds.len(), t.failures.len());
+    for g in &t.failures {
+        if g.kind.starts_with("ExceptionFailure") {
+            assert!(
+                g.kind.contains(": "),
+                "an exception names its class: {}",
+                g.kind
+            );
+        }
+    }
+}
+
+/// The finding kinds `runlens` reports for a shared log.
+fn finding_kinds(path: &Path) -> Vec<(String, runlens::analysis::findings::Severity)> {
+    let run = runlens::ingest::fs::load_path(path).unwrap().run;
+    runlens::analysis::analyse(&run, 0.44)
+        .findings
+        .into_iter()
+        .map(|f| (f.kind.into_owned(), f.severity))
+        .collect()
+}
+
+#[test]
+fn memory_gc_and_task_size_findings_on_real_logs() {
+    use runlens::analysis::findings::Severity;
+    let Some(data) = data_dir() else { return };
+    let has = |rel: &str, kind: &str| {
+        finding_kinds(&external(&data).join(rel))
+            .into_iter()
+            .find(|(k, _)| k == kind)
+            .map(|(_, s)| s)
+    };
+    // A Kubernetes executor at 3.93 GB of its 4g heap: DataFlint's 95 % level.
+    let k8s = "kubeflow__mcp-apache-spark-history-server/eventlog_v2_spark-cc4d115f011443d787f03a71a476a745";
+    assert_eq!(
+        has(k8s, "executor-memory-under-provisioned"),
+        Some(Severity::Warning)
+    );
+    assert_eq!(has(k8s, "executor-memory-over-provisioned"), None);
+    // 16 GB executors that peaked at a third: over-provisioned; 10 % of task time in GC is
+    // Dr. Elephant's moderate level; 13,297 tasks of 39 ms median are tiny.
+    let q66 = "NVIDIA__spark-rapids-tools/nds_q66_cpu.zstd";
+    assert_eq!(
+        has(q66, "executor-memory-over-provisioned"),
+        Some(Severity::Info)
+    );
+    assert_eq!(has(q66, "gc-heavy"), Some(Severity::Info));
+    assert_eq!(has(q66, "tiny-tasks"), Some(Severity::Warning));
+    // A quarter of task time in GC: critical on Dr. Elephant's scale.
+    assert_eq!(
+        has("groupon__sparklint/event_log_0", "gc-heavy"),
+        Some(Severity::Warning)
+    );
+    // 155 tasks are not "many tiny tasks", whatever their length.
+    assert_eq!(
+        has(
+            "NVIDIA__spark-rapids-tools/xgboost_eventlog.zstd",
+            "tiny-tasks"
+        ),
+        None
+    );
+}

@@ -39,6 +39,7 @@ fn the_straggler_is_drawn_in_its_colour_in_every_executor_view() {
         let emphasis = Emphasis {
             straggler: Some(&s.executor),
             selected: None,
+            stage: None,
         };
         let mut area = None;
         let svg = svg_of(|root| {
@@ -70,6 +71,7 @@ fn the_straggler_is_drawn_in_its_colour_in_every_executor_view() {
     let emphasis = Emphasis {
         straggler: Some("0"),
         selected: None,
+        stage: None,
     };
     let svg = svg_of(|root| {
         render::draw_timeline(root, &lanes, &frame, &emphasis, &theme, 1.0).unwrap();

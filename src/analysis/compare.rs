@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde::Serialize;
 
-use super::summary::stage_totals;
+use super::summary::{stage_totals, StageTotals};
 use crate::model::units::{format_bytes, format_duration};
 use crate::model::Run;
 
@@ -114,10 +114,14 @@ fn without_node_number(scope: &str) -> &str {
     }
 }
 
-fn staged(run: &Run) -> Vec<Staged> {
-    let totals = stage_totals(run);
+/// The stages of `run` for matching, `totals` being its [`stage_totals`].
+fn staged(run: &Run, totals: &[StageTotals]) -> Vec<Staged> {
     let mut by_id: BTreeMap<u64, Staged> = BTreeMap::new();
-    for (s, t) in run.stages.iter().zip(&totals) {
+    let by_attempt: HashMap<(u64, u32), &StageTotals> =
+        totals.iter().map(|t| ((t.stage, t.attempt), t)).collect();
+    let none = StageTotals::default();
+    for s in &run.stages {
+        let t = by_attempt.get(&(s.id, s.attempt)).copied().unwrap_or(&none);
         let e = by_id.entry(s.id).or_insert_with(|| Staged {
             side: StageSide {
                 id: s.id,
@@ -408,7 +412,18 @@ fn summary_line(before_s: f64, after_s: f64, stages: &[StageMatch]) -> String {
 
 /// Compares `after` with `before`.
 pub fn compare(before: &Run, after: &Run) -> Comparison {
-    let stages = match_stages(staged(before), staged(after));
+    compare_totals(before, &stage_totals(before), after, &stage_totals(after))
+}
+
+/// [`compare`] from each run's stage totals (made where the tasks are: the page's worker), so
+/// that it does not walk the tasks.
+pub fn compare_totals(
+    before: &Run,
+    before_totals: &[StageTotals],
+    after: &Run,
+    after_totals: &[StageTotals],
+) -> Comparison {
+    let stages = match_stages(staged(before, before_totals), staged(after, after_totals));
     let (before_s, after_s) = (before.meta.duration_s, after.meta.duration_s);
     let speedup = if after_s > 0.0 {
         before_s / after_s

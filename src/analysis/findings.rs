@@ -33,7 +33,9 @@ impl Severity {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Finding {
     /// Kebab-case kind: `straggler`, `small-files`, `spill`, `failed-tasks`, `failed-stages`,
-    /// `lost-map-outputs`, `disk-pressure`, `idle-executors`, `cost`.
+    /// `lost-map-outputs`, `disk-pressure`, `idle-executors`, `executor-memory-under-provisioned`,
+    /// `executor-memory-over-provisioned`, `driver-memory-pressure`, `tiny-tasks`,
+    /// `oversized-partitions`, `gc-heavy`, `large-broadcast`, `cost`.
     pub kind: std::borrow::Cow<'static, str>,
     /// How much it matters.
     pub severity: Severity,
@@ -83,6 +85,11 @@ pub fn findings(
     lost_outputs(run, &mut out);
     disk_pressure(run, &mut out);
     idle(run, totals, &mut out);
+    memory(run, &mut out);
+    tiny_tasks(run, &mut out);
+    oversized_partitions(run, &mut out);
+    gc(run, &mut out);
+    large_broadcast(run, &mut out);
     out.push(Finding {
         kind: "cost".into(),
         severity: Severity::Info,
@@ -458,4 +465,405 @@ fn idle(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
         ),
         advice: Some("Idle slots are paid for: enable dynamic allocation (spark.dynamicAllocation.enabled) with a short executorIdleTimeout, use fewer workers, or give the job more parallelism.".into()),
     });
+}
+
+/// Peak JVM heap over the heap configured, fullest executor: above it the executors are
+/// under-provisioned, below the low one over-provisioned (DataFlint's memory alerts: 95 % / 70 %).
+const HEAP_HIGH_SHARE: f64 = 0.95;
+/// See [`HEAP_HIGH_SHARE`].
+const HEAP_LOW_SHARE: f64 = 0.70;
+/// Spark's default `spark.executor.memory` and `spark.driver.memory`.
+const SPARK_DEFAULT_HEAP_BYTES: u64 = 1 << 30;
+/// Task attempts from which many short tasks are overhead…
+const TINY_TASKS_MIN: usize = 5_000;
+/// …when their median is below this, seconds.
+const TINY_TASK_S: f64 = 0.5;
+/// One task reading or fetching this much is an oversized partition (Spark's 2 GB block limit).
+const OVERSIZED_PARTITION_BYTES: u64 = 2 << 30;
+/// Dr. Elephant's GC levels (GC time over executor run time): low, moderate, severe, critical.
+const GC_LEVELS: [f64; 4] = [0.08, 0.1, 0.15, 0.2];
+/// Executor run time below which the GC share says little, seconds.
+const GC_MIN_RUN_S: f64 = 60.0;
+/// A broadcast exchange collecting this much (an eighth of Spark's 8 GB limit).
+const LARGE_BROADCAST_BYTES: u64 = 1 << 30;
+
+/// A heap size setting, with where it came from.
+fn heap_setting(run: &Run, key: &str) -> (u64, String) {
+    match run
+        .meta
+        .config
+        .get(key)
+        .and_then(|v| crate::model::units::parse_memory_bytes(v).map(|b| (b, v)))
+    {
+        Some((b, v)) if b > 0 => (b, format!("{key}={v}")),
+        _ => (
+            SPARK_DEFAULT_HEAP_BYTES,
+            format!("{key} not set: Spark's default 1g"),
+        ),
+    }
+}
+
+fn percent(x: f64) -> String {
+    format!("{:.0} %", x * 100.0)
+}
+
+fn memory(run: &Run, out: &mut Vec<Finding>) {
+    const HEAP: &str = "JVMHeapMemory";
+    let fullest = run
+        .worker_executors()
+        .filter_map(|e| e.peak_metrics.get(HEAP).map(|p| (e, *p)))
+        .filter(|(_, p)| *p > 0)
+        .max_by_key(|(_, p)| *p);
+    if let Some((e, peak)) = fullest {
+        let (heap, from) = heap_setting(run, "spark.executor.memory");
+        let share = peak as f64 / heap as f64;
+        let detail = format!(
+            "The fullest executor ({}) peaked at {} of JVM heap, {} of its {} ({from}).",
+            e.id,
+            format_bytes(peak as f64),
+            percent(share),
+            format_bytes(heap as f64)
+        );
+        if share > HEAP_HIGH_SHARE {
+            out.push(Finding {
+                kind: "executor-memory-under-provisioned".into(),
+                severity: Severity::Warning,
+                title: format!("Executor memory nearly full ({})", percent(share)),
+                detail,
+                advice: Some(format!(
+                    "Give executors more memory (spark.executor.memory about {}, 20 % more; on Glue a larger worker type), or less data per task (more partitions).",
+                    format_bytes(heap as f64 * 1.2)
+                )),
+            });
+        } else if share < HEAP_LOW_SHARE {
+            out.push(Finding {
+                kind: "executor-memory-over-provisioned".into(),
+                severity: Severity::Info,
+                title: format!("Executor memory mostly unused (peak {})", percent(share)),
+                detail,
+                advice: Some(format!(
+                    "Executors could run with less memory (spark.executor.memory about {}: the peak and a 20 % margin), or more cores each.",
+                    format_bytes(peak as f64 * 1.2)
+                )),
+            });
+        }
+    }
+    let driver = run
+        .executors
+        .iter()
+        .filter(|e| e.is_driver)
+        .find_map(|e| e.peak_metrics.get(HEAP).copied())
+        .filter(|p| *p > 0);
+    if let Some(peak) = driver {
+        let (heap, from) = heap_setting(run, "spark.driver.memory");
+        let share = peak as f64 / heap as f64;
+        if share > HEAP_HIGH_SHARE {
+            out.push(Finding {
+                kind: "driver-memory-pressure".into(),
+                severity: Severity::Warning,
+                title: format!("Driver memory nearly full ({})", percent(share)),
+                detail: format!(
+                    "The driver peaked at {} of JVM heap, {} of its {} ({from}).",
+                    format_bytes(peak as f64),
+                    percent(share),
+                    format_bytes(heap as f64)
+                ),
+                advice: Some(format!(
+                    "Give the driver more memory (spark.driver.memory about {}), and keep large results and broadcasts off it (write instead of collect).",
+                    format_bytes(heap as f64 * 1.2)
+                )),
+            });
+        }
+    }
+}
+
+fn tiny_tasks(run: &Run, out: &mut Vec<Finding>) {
+    let mut d: Vec<f64> = run
+        .tasks
+        .refs()
+        .filter(|t| t.status() == TaskStatus::Success)
+        .map(|t| t.duration_s())
+        .collect();
+    if d.len() <= TINY_TASKS_MIN {
+        return;
+    }
+    let mid = d.len() / 2;
+    let (_, median, _) = d.select_nth_unstable_by(mid, f64::total_cmp);
+    let median = *median;
+    if median >= TINY_TASK_S {
+        return;
+    }
+    let mut per_stage: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
+    for t in run.tasks.refs() {
+        *per_stage.entry(t.stage_id()).or_default() += 1;
+    }
+    let busiest = per_stage
+        .into_iter()
+        .max_by_key(|(s, n)| (*n, u64::MAX - s));
+    out.push(Finding {
+        kind: "tiny-tasks".into(),
+        severity: Severity::Warning,
+        title: format!("{} tasks, half shorter than {}", d.len(), format_duration(median)),
+        detail: format!(
+            "The median successful task took {}: scheduling, deserialising and reporting each task is a good part of that{}.",
+            format_duration(median),
+            busiest
+                .map(|(s, n)| format!("; stage {s} alone ran {n}"))
+                .unwrap_or_default()
+        ),
+        advice: Some("Fewer, larger partitions: fewer spark.sql.shuffle.partitions (or AQE coalescing, spark.sql.adaptive.coalescePartitions.enabled), pack small files (spark.sql.files.maxPartitionBytes, Glue groupFiles), coalesce before writing many small outputs.".into()),
+    });
+}
+
+fn oversized_partitions(run: &Run, out: &mut Vec<Finding>) {
+    let mut worst: Option<(u64, &'static str, u64, u64)> = None;
+    for t in run.tasks.refs() {
+        for (what, b) in [
+            ("read", t.input_bytes()),
+            ("fetched as shuffle input", t.shuffle_read_bytes()),
+        ] {
+            if b >= OVERSIZED_PARTITION_BYTES && worst.is_none_or(|w| b > w.0) {
+                worst = Some((b, what, t.stage_id(), t.id()));
+            }
+        }
+    }
+    let Some((bytes, what, stage, task)) = worst else {
+        return;
+    };
+    out.push(Finding {
+        kind: "oversized-partitions".into(),
+        severity: Severity::Warning,
+        title: format!("A task {what} {}", format_bytes(bytes as f64)),
+        detail: format!(
+            "Task {task} of stage {stage} {what} {} alone: partitions of several GB spill, run long and are lost whole on a failure.",
+            format_bytes(bytes as f64)
+        ),
+        advice: Some("More, smaller partitions: raise spark.sql.shuffle.partitions, lower spark.sql.files.maxPartitionBytes, let AQE split skewed partitions (spark.sql.adaptive.skewJoin.enabled), or salt a skewed key.".into()),
+    });
+}
+
+fn gc(run: &Run, out: &mut Vec<Finding>) {
+    // Per executor: (GC seconds, run seconds).
+    let mut by_exec: std::collections::HashMap<&str, (f64, f64)> = std::collections::HashMap::new();
+    let (mut gc_s, mut run_s) = (0.0, 0.0);
+    for t in run.tasks.refs() {
+        let (g, r) = (t.gc_time_s(), t.run_time_s());
+        gc_s += g;
+        run_s += r;
+        let e = by_exec.entry(t.executor_id()).or_default();
+        e.0 += g;
+        e.1 += r;
+    }
+    if run_s < GC_MIN_RUN_S {
+        return;
+    }
+    let share = gc_s / run_s;
+    let Some(level) = GC_LEVELS.iter().rposition(|l| share >= *l) else {
+        return;
+    };
+    let names = ["low", "moderate", "severe", "critical"];
+    let worst = by_exec
+        .into_iter()
+        .filter(|(_, (_, r))| *r > 0.0)
+        .max_by(|a, b| (a.1 .0 / a.1 .1).total_cmp(&(b.1 .0 / b.1 .1)));
+    out.push(Finding {
+        kind: "gc-heavy".into(),
+        severity: if level >= 2 { Severity::Warning } else { Severity::Info },
+        title: format!("{} of task time in garbage collection ({})", percent(share), names[level]),
+        detail: format!(
+            "Tasks spent {} of {} running in JVM GC{}.",
+            format_duration(gc_s),
+            format_duration(run_s),
+            worst
+                .map(|(id, (g, r))| format!("; executor {id} the most, {}", percent(g / r)))
+                .unwrap_or_default()
+        ),
+        advice: Some("More memory per task (spark.executor.memory, fewer cores per executor), fewer cached or broadcast objects, or a different collector (spark.executor.extraJavaOptions=-XX:+UseG1GC).".into()),
+    });
+}
+
+fn large_broadcast(run: &Run, out: &mut Vec<Finding>) {
+    // Spark runs a broadcast exchange's collect as a job described "broadcast exchange (runId …)".
+    let jobs: Vec<u64> = run
+        .jobs
+        .iter()
+        .filter(|j| {
+            j.description
+                .as_deref()
+                .is_some_and(|d| d.starts_with("broadcast exchange"))
+        })
+        .map(|j| j.id)
+        .collect();
+    if jobs.is_empty() {
+        return;
+    }
+    let stages: std::collections::HashMap<u64, u64> = run
+        .stages
+        .iter()
+        .filter_map(|s| s.job_id.filter(|j| jobs.contains(j)).map(|j| (s.id, j)))
+        .collect();
+    let mut per_job: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
+    for t in run.tasks.refs() {
+        if let Some(j) = stages.get(&t.stage_id()) {
+            let b = per_job.entry(*j).or_default();
+            *b = b.saturating_add(t.result_size_bytes());
+        }
+    }
+    let Some((job, bytes)) = per_job.into_iter().max_by_key(|(j, b)| (*b, u64::MAX - j)) else {
+        return;
+    };
+    if bytes < LARGE_BROADCAST_BYTES {
+        return;
+    }
+    out.push(Finding {
+        kind: "large-broadcast".into(),
+        severity: Severity::Warning,
+        title: format!("A {} broadcast", format_bytes(bytes as f64)),
+        detail: format!(
+            "Job {job} collected {} to the driver to broadcast it to every executor (Spark refuses more than 8 GB).",
+            format_bytes(bytes as f64)
+        ),
+        advice: Some("Let the join shuffle instead: lower spark.sql.autoBroadcastJoinThreshold (default 10 MB) or drop the broadcast hint; filter or project the small side first.".into()),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Executor, Job, JobResult, SourceFormat, Stage, Task};
+
+    fn kinds(run: &Run) -> Vec<String> {
+        crate::analysis::analyse(run, 0.44)
+            .findings
+            .into_iter()
+            .map(|f| f.kind.into_owned())
+            .collect()
+    }
+
+    fn run_with(tasks: impl IntoIterator<Item = Task>) -> Run {
+        let mut run = Run::new(SourceFormat::SparkEventLog);
+        run.meta.duration_s = 100.0;
+        run.executors.push(Executor {
+            id: "1".into(),
+            cores: Some(4),
+            ..Executor::default()
+        });
+        for t in tasks {
+            run.tasks.push(t);
+        }
+        run
+    }
+
+    fn task(id: u64, stage: u64, launch_s: f64, secs: f64) -> Task {
+        Task {
+            id,
+            stage_id: stage,
+            executor_id: "1".into(),
+            launch_s,
+            finish_s: Some(launch_s + secs),
+            status: TaskStatus::Success,
+            run_time_s: secs,
+            ..Task::default()
+        }
+    }
+
+    #[test]
+    fn heap_levels_are_dataflints() {
+        let mut run = run_with([task(0, 0, 0.0, 1.0)]);
+        run.meta
+            .config
+            .insert("spark.executor.memory".into(), "4g".into());
+        for (peak_gib, want) in [
+            (3.9, Some("executor-memory-under-provisioned")),
+            (3.0, None),
+            (2.0, Some("executor-memory-over-provisioned")),
+        ] {
+            run.executors[0].peak_metrics.insert(
+                "JVMHeapMemory".into(),
+                (peak_gib * (1u64 << 30) as f64) as u64,
+            );
+            let k = kinds(&run);
+            let memory: Vec<&String> = k.iter().filter(|k| k.contains("memory")).collect();
+            assert_eq!(
+                memory.first().map(|s| s.as_str()),
+                want,
+                "{peak_gib} GiB of 4"
+            );
+        }
+        // The driver against spark.driver.memory (Spark's 1g when unset).
+        run.executors.push(Executor {
+            id: "driver".into(),
+            is_driver: true,
+            peak_metrics: [("JVMHeapMemory".to_string(), 1_040_000_000)].into(),
+            ..Executor::default()
+        });
+        assert!(kinds(&run).contains(&"driver-memory-pressure".to_string()));
+    }
+
+    #[test]
+    fn many_tiny_tasks_but_not_a_few() {
+        let tiny = |n: u64| run_with((0..n).map(|i| task(i, i % 3, i as f64 * 0.01, 0.1)));
+        assert!(kinds(&tiny(6_000)).contains(&"tiny-tasks".to_string()));
+        assert!(!kinds(&tiny(4_000)).contains(&"tiny-tasks".to_string()));
+    }
+
+    #[test]
+    fn a_task_of_several_gigabytes_is_an_oversized_partition() {
+        let mut big = task(7, 2, 0.0, 50.0);
+        big.shuffle_read_remote_bytes = 3 << 30;
+        let run = run_with([task(0, 2, 0.0, 5.0), big]);
+        let f = crate::analysis::analyse(&run, 0.44).findings;
+        let o = f.iter().find(|f| f.kind == "oversized-partitions").unwrap();
+        assert!(o.detail.contains("Task 7 of stage 2"), "{}", o.detail);
+        let mut small = task(8, 2, 0.0, 5.0);
+        small.input_bytes = 1 << 30;
+        assert!(!kinds(&run_with([small])).contains(&"oversized-partitions".to_string()));
+    }
+
+    #[test]
+    fn gc_levels_are_dr_elephants() {
+        let with_gc = |share: f64| {
+            let mut t = task(0, 0, 0.0, 100.0);
+            t.gc_time_s = 100.0 * share;
+            crate::analysis::analyse(&run_with([t]), 0.44)
+                .findings
+                .into_iter()
+                .find(|f| f.kind == "gc-heavy")
+        };
+        assert!(with_gc(0.05).is_none());
+        let low = with_gc(0.09).unwrap();
+        assert_eq!(low.severity, Severity::Info);
+        assert!(low.title.contains("(low)"), "{}", low.title);
+        let severe = with_gc(0.16).unwrap();
+        assert_eq!(severe.severity, Severity::Warning);
+        assert!(with_gc(0.25).unwrap().title.contains("(critical)"));
+        // Too little run time to say.
+        let mut short = task(0, 0, 0.0, 10.0);
+        short.gc_time_s = 5.0;
+        assert!(!kinds(&run_with([short])).contains(&"gc-heavy".to_string()));
+    }
+
+    #[test]
+    fn a_broadcast_exchange_collecting_gigabytes_is_large() {
+        let broadcast = |bytes: u64| {
+            let mut t = task(0, 4, 0.0, 10.0);
+            t.result_size_bytes = bytes;
+            let mut run = run_with([t]);
+            run.jobs.push(Job {
+                id: 3,
+                description: Some("broadcast exchange (runId 5b2c…)".into()),
+                stage_ids: vec![4],
+                result: JobResult::Succeeded,
+                ..Job::default()
+            });
+            run.stages.push(Stage {
+                id: 4,
+                job_id: Some(3),
+                ..Stage::default()
+            });
+            kinds(&run)
+        };
+        assert!(broadcast(2 << 30).contains(&"large-broadcast".to_string()));
+        assert!(!broadcast(200 << 20).contains(&"large-broadcast".to_string()));
+    }
 }

@@ -8,6 +8,7 @@ pub mod profiles;
 mod series_straggler;
 pub mod straggler;
 pub mod summary;
+pub mod tables;
 pub mod timeline;
 
 use crate::model::Run;

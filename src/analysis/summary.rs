@@ -327,7 +327,7 @@ pub fn record(
 }
 
 /// Task totals of one executor (the History Server's executor summary).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct ExecutorTotals {
     /// Executor id.
     pub executor: String,
@@ -349,7 +349,8 @@ pub struct ExecutorTotals {
     pub disk_spill_bytes: u64,
 }
 
-fn ms(s: f64) -> u64 {
+/// Seconds as whole milliseconds (negative as 0).
+pub(crate) fn ms(s: f64) -> u64 {
     (s * 1e3).round().max(0.0) as u64
 }
 
@@ -387,7 +388,7 @@ pub fn executor_totals(run: &Run) -> Vec<ExecutorTotals> {
 }
 
 /// Task totals of one stage attempt (the History Server's stage list).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct StageTotals {
     /// Stage id.
     pub stage: u64,

@@ -1,36 +1,18 @@
-//! Reading and parsing on two threads (the CLI) or two workers (the page): the reading side
-//! decompresses an input's files into a stream of [`Event`]s; the parsing side applies them to
-//! its [`RunSinks`]. Decompression is about a quarter of the work on a zstd log, so the two
-//! overlap (docs/benchmarks.md).
-//!
-//! Between workers a batch of events travels as two parts: a JSON list of heads and the
-//! decompressed bytes, concatenated ([`encode`], [`decode`]).
-
-use serde::{Deserialize, Serialize};
+//! Reading and parsing on two threads (the CLI): the reading side decompresses an input's files
+//! into a stream of [`Event`]s; the parsing side applies them to its [`RunSinks`].
+//! Decompression is about a quarter of the work on a zstd log, so the two overlap
+//! (docs/benchmarks.md). The page once ran the same relay across two workers; measured slower
+//! on two cores, it was taken out to keep the page within its size budget.
 
 use super::archive::{zip, ArchiveReader, FileSink};
 use super::decompress::{Codec, DecodeError};
 use super::pipeline::{FileDecoder, RunSinks};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Error;
 
 /// Decompressed bytes sent at a time.
 pub const BATCH_BYTES: usize = 1 << 20;
 /// Leading bytes that tell a ZIP archive.
 const ZIP_MAGIC_BYTES: usize = 8;
-
-/// Compressed input below this is read by one worker: a second one costs more to start than it
-/// saves.
-pub const TWO_WORKERS_FROM_BYTES: u64 = 1 << 20;
-
-/// Whether an input is worth reading on two workers: some file's name says it is compressed (or
-/// a ZIP archive), and it is not small (`total_bytes`, compressed, unknown for some URLs).
-pub fn worth_two_workers(names: &[String], total_bytes: Option<u64>) -> bool {
-    let compressed = names.iter().any(|n| {
-        let lower = n.to_ascii_lowercase();
-        lower.ends_with(".zip") || Codec::from_file_name(&lower).is_some_and(|c| c != Codec::None)
-    });
-    compressed && total_bytes.is_none_or(|t| t >= TWO_WORKERS_FROM_BYTES)
-}
 
 /// What the reading side tells the parsing side.
 #[derive(Debug)]
@@ -302,116 +284,6 @@ impl FileReader {
     }
 }
 
-/// An event as it travels between workers: [`Event`] with its bytes out of line.
-#[derive(Serialize, Deserialize)]
-enum Head {
-    Archive,
-    Run(usize, String),
-    Begin(usize, String),
-    /// Run, and how many of the batch's bytes are this event's.
-    Data(usize, usize),
-    End(
-        usize,
-        String,
-        Codec,
-        u64,
-        std::result::Result<(), DecodeError>,
-    ),
-    Note(usize, String),
-    ArchiveFailed(zip::ZipError),
-    Failed(Error),
-}
-
-/// A batch of events as a JSON list of heads and their bytes, concatenated (moved, not copied,
-/// when the batch holds one run of bytes, as [`BatchSink`]'s batches do).
-pub fn encode(events: Vec<Event>) -> (String, Vec<u8>) {
-    let mut bytes: Vec<u8> = Vec::new();
-    let heads: Vec<Head> = events
-        .into_iter()
-        .map(|e| match e {
-            Event::Archive => Head::Archive,
-            Event::Run(r, s) => Head::Run(r, s),
-            Event::Begin(r, s) => Head::Begin(r, s),
-            Event::Data(r, d) => {
-                let n = d.len();
-                if bytes.is_empty() {
-                    bytes = d;
-                } else {
-                    bytes.extend_from_slice(&d);
-                }
-                Head::Data(r, n)
-            }
-            Event::End {
-                run,
-                file,
-                codec,
-                bytes_in,
-                result,
-            } => Head::End(run, file, codec, bytes_in, result),
-            Event::Note(r, s) => Head::Note(r, s),
-            Event::ArchiveFailed(e) => Head::ArchiveFailed(e),
-            Event::Failed(e) => Head::Failed(e),
-        })
-        .collect();
-    // Heads are plain data: serialising them cannot fail.
-    let json = serde_json::to_string(&heads).unwrap_or_else(|_| "[]".into());
-    (json, bytes)
-}
-
-/// Applies an [`encode`]d batch to `sinks`, as [`apply`] does each event: the error that ends
-/// the load, if any. A damaged batch (a bug between the two sides, never the user's file) is an
-/// error naming `input`.
-pub fn apply_encoded(
-    sinks: &mut RunSinks,
-    input: &str,
-    heads: &str,
-    bytes: &[u8],
-) -> Result<Option<Error>> {
-    let damaged = |what: String| {
-        Error::new(
-            input,
-            ErrorKind::Io,
-            format!("the reading worker sent a damaged batch ({what})"),
-        )
-    };
-    let heads: Vec<Head> = serde_json::from_str(heads).map_err(|e| damaged(e.to_string()))?;
-    let mut at = 0usize;
-    for h in heads {
-        let event = match h {
-            Head::Archive => Event::Archive,
-            Head::Run(r, s) => Event::Run(r, s),
-            Head::Begin(r, s) => Event::Begin(r, s),
-            Head::Data(r, n) => {
-                let end = at
-                    .checked_add(n)
-                    .filter(|&e| e <= bytes.len())
-                    .ok_or_else(|| damaged(format!("{n} bytes past the end")))?;
-                // Bytes straight from the batch, not through an `Event::Data` copy.
-                sinks.data(r, &bytes[at..end]);
-                at = end;
-                match sinks.error() {
-                    Some(e) => return Ok(Some(e.clone())),
-                    None => continue,
-                }
-            }
-            Head::End(run, file, codec, bytes_in, result) => Event::End {
-                run,
-                file,
-                codec,
-                bytes_in,
-                result,
-            },
-            Head::Note(r, s) => Event::Note(r, s),
-            Head::ArchiveFailed(e) => Event::ArchiveFailed(e),
-            Head::Failed(e) => Event::Failed(e),
-        };
-        if let Some(e) = apply(sinks, event) {
-            return Ok(Some(e));
-        }
-    }
-    Ok(None)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -450,34 +322,6 @@ mod tests {
             events.last(),
             Some(Event::End { result: Ok(()), .. })
         ));
-    }
-
-    #[test]
-    fn a_batch_survives_encoding() {
-        let line = b"{\"Event\":\"SparkListenerLogStart\",\"Spark Version\":\"3.5.0\"}\n";
-        let log: Vec<u8> = line.repeat(BATCH_BYTES / line.len() + 10);
-        let events = read_all("f", &log, 4096);
-        let (heads, bytes) = encode(events);
-        let mut sinks = RunSinks::new("f");
-        let stopped = apply_encoded(&mut sinks, "f", &heads, &bytes).expect("applies");
-        assert!(stopped.is_none());
-        assert_eq!(sinks.bytes_out(), log.len() as u64);
-    }
-
-    #[test]
-    fn a_damaged_batch_is_an_error_not_a_panic() {
-        let mut sinks = RunSinks::new("f");
-        assert!(apply_encoded(&mut sinks, "f", "[{\"Data\":[0,99]}]", b"abc").is_err());
-        assert!(apply_encoded(&mut sinks, "f", "not json", b"").is_err());
-    }
-
-    #[test]
-    fn two_workers_only_for_compressed_inputs_of_some_size() {
-        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert!(worth_two_workers(&names(&["app-1.zstd"]), Some(8 << 20)));
-        assert!(worth_two_workers(&names(&["logs.zip"]), None));
-        assert!(!worth_two_workers(&names(&["app-1.zstd"]), Some(1000)));
-        assert!(!worth_two_workers(&names(&["app-1"]), Some(300 << 20)));
     }
 
     #[test]

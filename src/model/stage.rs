@@ -27,6 +27,9 @@ pub struct Job {
     /// The failure message of a failed job.
     #[serde(default)]
     pub failure_reason: Option<String>,
+    /// The Spark SQL execution that ran it (`spark.sql.execution.id`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sql_execution_id: Option<u64>,
 }
 
 /// How a job ended.

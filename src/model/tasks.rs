@@ -632,6 +632,30 @@ impl<'a> TaskRef<'a> {
         self.tasks.stage_id.get(self.i)
     }
 
+    /// Spark task id.
+    #[inline]
+    pub fn id(&self) -> u64 {
+        self.tasks.id.get(self.i)
+    }
+
+    /// Executor run time, seconds.
+    #[inline]
+    pub fn run_time_s(&self) -> f64 {
+        self.tasks.run_time_s.get(self.i)
+    }
+
+    /// JVM GC time, seconds.
+    #[inline]
+    pub fn gc_time_s(&self) -> f64 {
+        self.tasks.gc_time_s.get(self.i)
+    }
+
+    /// Size of the result sent to the driver, bytes.
+    #[inline]
+    pub fn result_size_bytes(&self) -> u64 {
+        self.tasks.result_size_bytes.get(self.i)
+    }
+
     /// The executor as a code (see [`Tasks::executor_code`]).
     #[inline]
     pub fn executor_code(&self) -> usize {

@@ -175,16 +175,25 @@ pub fn draw_profile<DB: DrawingBackend>(
             } else {
                 theme.stages[(s.stage as usize) % theme.stages.len()]
             };
+            let end = s.end_s.max(s.start_s + (x1 - frame.x0) / columns as f64);
+            // A marked stage: its span shaded over the whole plot, the other spans faded.
+            let alpha = match emphasis.stage {
+                Some(m) if m == s.stage => {
+                    chart
+                        .draw_series(std::iter::once(Rectangle::new(
+                            [(s.start_s, 0.0), (end, y_max)],
+                            theme.selected.mix(0.14).filled(),
+                        )))
+                        .map_err(err)?;
+                    1.0
+                }
+                Some(_) => 0.3,
+                None => 0.8,
+            };
             chart
                 .draw_series(std::iter::once(Rectangle::new(
-                    [
-                        (s.start_s, top - band * 0.4),
-                        (
-                            s.end_s.max(s.start_s + (x1 - frame.x0) / columns as f64),
-                            top,
-                        ),
-                    ],
-                    colour.mix(0.8).filled(),
+                    [(s.start_s, top - band * 0.4), (end, top)],
+                    colour.mix(alpha).filled(),
                 )))
                 .map_err(err)?;
         }
@@ -301,13 +310,17 @@ pub fn draw_timeline<DB: DrawingBackend>(
         let y0 = top + i as i32 * lane_h;
         let y1 = y0 + lane_h - (1.0 * dpr).max(1.0) as i32;
         let exec = lane.executor.as_str();
-        let label_colour = if Some(exec) == emphasis.selected {
-            theme.selected
-        } else if Some(exec) == emphasis.straggler {
-            theme.straggler
+        let is_straggler = Some(exec) == emphasis.straggler;
+        let is_selected = Some(exec) == emphasis.selected;
+        // The straggler stays red, selected or not; a selected peer is in the selection colour.
+        let outline = if is_straggler {
+            Some(theme.straggler)
+        } else if is_selected {
+            Some(theme.selected)
         } else {
-            theme.text
+            None
         };
+        let label_colour = outline.unwrap_or(theme.text);
         // Alive span as a faint band, so released executors show.
         let a = px_of(lane.alive.0).clamp(left as f64, right as f64) as i32;
         let b = px_of(lane.alive.1).clamp(left as f64, right as f64) as i32;
@@ -320,17 +333,14 @@ pub fn draw_timeline<DB: DrawingBackend>(
         let col_w = (right - left) as f64 / cols as f64;
         // Neighbouring columns of the same colour and height are one rectangle: a busy lane of a
         // 100,000-task run is a handful of draw calls, not one per pixel.
+        // Bars keep their stage's colour (the lane's outline says straggler or selected); with a
+        // stage marked, the other stages' bars fade.
         let cell_style = |cell: &Option<(u64, f64)>| {
             cell.map(|(stage, share)| {
                 let bar_h = ((y1 - y0) as f64 * share.max(0.15)).round() as i32;
-                let colour = if Some(exec) == emphasis.selected {
-                    theme.selected
-                } else if Some(exec) == emphasis.straggler {
-                    theme.straggler
-                } else {
-                    theme.stages[(stage as usize) % theme.stages.len()]
-                };
-                (colour, bar_h)
+                let colour = theme.stages[(stage as usize) % theme.stages.len()];
+                let faded = emphasis.stage.is_some_and(|m| m != stage);
+                (colour, bar_h, faded)
             })
         };
         let mut c = 0;
@@ -343,15 +353,30 @@ pub fn draw_timeline<DB: DrawingBackend>(
             while c + 1 < lane.columns.len() && cell_style(&lane.columns[c + 1]) == Some(style) {
                 c += 1;
             }
-            let (colour, bar_h) = style;
+            let (colour, bar_h, faded) = style;
             let xa = left as f64 + start as f64 * col_w;
             let xb = left as f64 + (c + 1) as f64 * col_w;
+            let fill = if faded {
+                colour.mix(0.22).filled()
+            } else {
+                colour.filled()
+            };
             root.draw(&Rectangle::new(
                 [(xa as i32, y1 - bar_h), (xb.ceil() as i32, y1)],
-                colour.filled(),
+                fill,
             ))
             .map_err(err)?;
             c += 1;
+        }
+        if let Some(colour) = outline {
+            let w = (if is_straggler { 2.0 } else { 1.5 } * dpr)
+                .round()
+                .max(1.0) as u32;
+            root.draw(&Rectangle::new(
+                [(left, y0), (right, y1)],
+                colour.stroke_width(w),
+            ))
+            .map_err(err)?;
         }
         if labelled[i] {
             let style = ("sans-serif", font).into_font().color(&label_colour);

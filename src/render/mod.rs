@@ -117,6 +117,9 @@ pub struct Emphasis<'a> {
     pub straggler: Option<&'a str>,
     /// The executor the user clicked.
     pub selected: Option<&'a str>,
+    /// The stage the user marked: its span stands out in the job-execution view, its tasks in
+    /// the task timeline.
+    pub stage: Option<u64>,
 }
 
 /// A value with its unit, for axes, tooltips and tables.

@@ -167,6 +167,8 @@ pub fn build_run(s: &Scenario, sim: &Sim) -> Run {
             },
             description: (!spec.description.is_empty()).then(|| spec.description.clone()),
             failure_reason: j.failed.then(|| sim.error.clone()).flatten(),
+            // The simulator keeps no SQL executions.
+            sql_execution_id: None,
         });
     }
     for st in &sim.stages {

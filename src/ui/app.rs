@@ -134,6 +134,7 @@ pub fn App() -> impl IntoView {
         for (i, phase) in phases.iter().enumerate() {
             dash.views[i].track();
             dash.selected[i].track();
+            dash.marked_stage[i].track();
             phase.track();
         }
         dash.fit.track();
@@ -216,6 +217,7 @@ pub fn App() -> impl IntoView {
                     <a href="?whatif=preset:q80-local-shuffle&set=glue.shuffleStorage%3Ds3">"q80: local disk vs S3 shuffle, simulated"</a>
                 </nav>
                 <SummaryTable dash=dash />
+                <super::timewent::WhereTheTimeWent dash=dash />
                 <super::chart::CursorAnnouncer dash=dash />
                 <super::whatif::WhatIfPanel dash=dash />
                 <section class="insights">
@@ -227,6 +229,7 @@ pub fn App() -> impl IntoView {
                     }).collect_view()}
                 </section>
             })}
+            {dash.embed.then(|| view! { <EmbedHeader dash=dash /> })}
             <main class="views" class:single=dash.single>
                 {View::ALL.iter().map(|&view| view! {
                     <section class="view-row" aria-label=view.title()>
@@ -252,6 +255,7 @@ pub fn App() -> impl IntoView {
                     </section>
                 }).collect_view()}
             </main>
+            {(!dash.embed).then(|| view! { <super::tables::TablesPanel dash=dash /> })}
             {(!dash.embed).then(|| view! {
                 <footer>
                     <p>
@@ -357,6 +361,10 @@ fn RunColumn(dash: Dash, side: Side) -> impl IntoView {
                         <p class="source">
                             {format!("{} · {}", r.format.as_str(), r.source)}
                             {r.run.meta.simulated.then(|| view! { <span class="badge">"simulated"</span> })}
+                            // A link to this page cannot bring a file from this computer along.
+                            {let simulated = r.run.meta.simulated; move || (!simulated && dash.urls[side.index()].get().is_none()).then(|| view! {
+                                <span class="badge" data-local="">"local file, not in the link"</span>
+                            })}
                         </p>
                         <dl class="facts">
                             <dt>"Status"</dt>
@@ -468,5 +476,72 @@ fn ChooseRun(
             <p>{format!("{} holds {n} runs. Which one goes here?", choice.archive)}</p>
             <ul>{rows}</ul>
         </div>
+    }
+}
+
+/// The page's address without `embed=1`: the full view of what an embedded page shows.
+fn full_view_url() -> String {
+    let Some(href) = web_sys::window().and_then(|w| w.location().href().ok()) else {
+        return "./".into();
+    };
+    match web_sys::Url::new(&href) {
+        Ok(u) => {
+            u.search_params().delete("embed");
+            u.href()
+        }
+        Err(_) => href,
+    }
+}
+
+/// What an embedded page (`embed=1`) shows above its charts: the runs' names, the speed-up and a
+/// link to the full view.
+#[component]
+fn EmbedHeader(dash: Dash) -> impl IntoView {
+    let names = move || {
+        dash.sides()
+            .iter()
+            .map(|&side| {
+                let name = dash.slots[side.index()].with(|s| match s {
+                    Slot::Ready(r) => r.run.display_name(),
+                    Slot::Loading(_) => "loading…".to_string(),
+                    Slot::Failed(_) => "could not be read".to_string(),
+                    Slot::Empty | Slot::Choose(_) => "no run".to_string(),
+                });
+                view! {
+                    <span class="embed-run" data-run=side.as_str()>
+                        <strong>{side.title()} ": "</strong>{name}
+                    </span>
+                }
+            })
+            .collect_view()
+    };
+    let change = move || {
+        let d = |s: Side| dash.slots[s.index()].with(|x| x.ready().map(|r| r.run.meta.duration_s));
+        match (d(Side::Before), d(Side::After)) {
+            (Some(b), Some(a)) if !dash.single => super::summary::speed_up(b, a),
+            _ => None,
+        }
+        .map(|c| view! { <span class="speedup" data-speedup="">{c}</span> })
+    };
+    view! {
+        <header class="embed-head" aria-label="Runs">
+            <span class="embed-runs">{names}</span>
+            {change}
+            <a
+                class="embed-link"
+                href=full_view_url()
+                target="_blank"
+                rel="noopener"
+                // The view may have changed since the link was drawn (zoom, highlight).
+                on:click=|ev: ev::MouseEvent| {
+                    if let Some(a) = ev
+                        .current_target()
+                        .and_then(|t| t.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+                    {
+                        a.set_href(&full_view_url());
+                    }
+                }
+            >"Open the full view in Runlens ↗"</a>
+        </header>
     }
 }

@@ -158,6 +158,7 @@ fn draw_chart(dash: Dash, side: Side, chart: usize, theme: &Theme, dpr: f64) -> 
     let emphasis = Emphasis {
         straggler: loaded.straggler(),
         selected: selected.as_deref(),
+        stage: dash.marked_stage[side.index()].get_untracked(),
     };
     let (x0, x1) = time_range(dash, side);
     if chart != TIMELINE {

@@ -40,9 +40,6 @@ use super::work::get;
 
 /// Starts a worker on `job` for `side`; its answer goes into the column.
 fn spawn_reader(dash: Dash, side: Side, job: Object, origin: Origin, cancel: Arc<AtomicBool>) {
-    if super::urlstate::read().two_readers {
-        set(&job, "readers", &JsValue::from_f64(2.0));
-    }
     let started = now_ms();
     let name = origin.source.clone();
     let mut origin = Some(origin);
@@ -96,12 +93,33 @@ fn spawn_reader(dash: Dash, side: Side, job: Object, origin: Origin, cancel: Arc
 /// Profiles a worker binned, by period.
 pub type WorkerViews = Vec<(f64, Vec<crate::analysis::profiles::Profile>)>;
 
-/// A run, its analysis and its profiles from a worker's message.
-pub fn run_and_views_of(
-    v: &JsValue,
-) -> Result<(Loaded, Option<crate::analysis::Analysis>, WorkerViews), String> {
+/// What a worker made of a run besides the run: its analysis, profiles and tables (each made
+/// here instead when missing).
+#[derive(Default)]
+pub struct Made {
+    /// Totals, straggler, cost, findings.
+    pub analysis: Option<crate::analysis::Analysis>,
+    /// The four views at a few periods.
+    pub views: WorkerViews,
+    /// Stages, executors, failures, jobs, SQL.
+    pub tables: Option<crate::analysis::tables::Tables>,
+}
+
+/// What a worker's message says of a run besides the run.
+fn made_of(v: &JsValue) -> Made {
+    Made {
+        analysis: analysis_of(v),
+        views: views_of(v),
+        tables: get(v, "tables")
+            .as_string()
+            .and_then(|t| serde_json::from_str(&t).ok()),
+    }
+}
+
+/// A run, and what the worker made of it, from a worker's message.
+pub fn run_and_views_of(v: &JsValue) -> Result<(Loaded, Made), String> {
     let (loaded, _) = loaded_of(v, false)?;
-    Ok((loaded, analysis_of(v), views_of(v)))
+    Ok((loaded, made_of(v)))
 }
 
 /// Runs with this many tasks or more get a worker of their own that rasterises their task
@@ -219,16 +237,16 @@ async fn finish(
             Err(e) => return deliver(dash, side, Slot::Failed(e)),
         };
         yield_now().await;
-        let analysis = analysis_of(&v);
+        let made = made_of(&v);
         yield_now().await;
-        all.push((loaded, analysis, views_of(&v), server));
+        all.push((loaded, made, server));
         yield_now().await;
     }
     dom::measure_since(&format!("runlens:finish:{}", side.as_str()), t);
     let t = now_ms();
     let several = all.len() > 1;
     let mut runs: Vec<(String, Arc<LoadedRun>)> = Vec::new();
-    for (loaded, analysis, views, server) in all {
+    for (loaded, made, server) in all {
         let label = loaded
             .entry
             .clone()
@@ -240,7 +258,7 @@ async fn finish(
             .to_string();
         runs.push((
             entry,
-            Arc::new(LoadedRun::from_worker(label, loaded, analysis, views).served_by(server)),
+            Arc::new(LoadedRun::from_worker(label, loaded, made).served_by(server)),
         ));
         if several {
             yield_now().await;
@@ -459,6 +477,8 @@ pub fn load_url(dash: Dash, side: Side, raw: String) {
 /// small, and the first render need not wait for a worker to start.
 pub fn load_example(dash: Dash, side: Side, url: &'static str) {
     let cancel = dash.new_load(side);
+    // In the address only beside another run (`urlstate::write`): alone they are the default.
+    dash.urls[side.index()].set(Some(url.to_string()));
     dash.slots[side.index()].set(Slot::Loading(Progress {
         name: url.to_string(),
         read: 0,
@@ -506,13 +526,12 @@ pub async fn set_run(
     side: Side,
     source: String,
     loaded: crate::ingest::Loaded,
-    analysis: Option<crate::analysis::Analysis>,
-    views: WorkerViews,
+    made: Made,
 ) {
     dash.cancel_load(side);
     // The chart data in its own task, as for a loaded file.
     yield_now().await;
-    let run = LoadedRun::from_worker(source, loaded, analysis, views);
+    let run = LoadedRun::from_worker(source, loaded, made);
     yield_now().await;
     run.warm_views();
     yield_now().await;
@@ -548,13 +567,12 @@ pub fn load_preset(dash: Dash, side: Side, name: &'static str) {
         };
         let first = Array::from(&get(&data, "runs")).get(0);
         match run_and_views_of(&first) {
-            Ok((loaded, analysis, views)) => spawn_local(set_run(
+            Ok((loaded, made)) => spawn_local(set_run(
                 dash,
                 side,
                 format!("preset {name} (simulated from the AWS Glue article)"),
                 loaded,
-                analysis,
-                views,
+                made,
             )),
             Err(e) => dash.slots[side.index()].set(Slot::Failed(e)),
         }

@@ -9,6 +9,8 @@ pub mod dropped;
 pub mod loader;
 pub mod state;
 pub mod summary;
+pub mod tables;
+pub mod timewent;
 pub mod urlstate;
 pub mod whatif;
 pub mod work;

@@ -8,6 +8,7 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 
 use crate::analysis::profiles::{self, Profile, View};
+use crate::analysis::tables::Tables;
 use crate::analysis::{self, Analysis};
 use crate::ingest::Loaded;
 use crate::model::glue::DEFAULT_PRICE_PER_DPU_HOUR;
@@ -61,6 +62,10 @@ pub struct LoadedRun {
     views: std::sync::Mutex<Vec<Arc<RunViews>>>,
     /// The run as a worker takes it (`run_file::to_parts`), made once.
     parts: std::sync::OnceLock<(Vec<u8>, Vec<u8>)>,
+    /// Its tables: from the worker that read it, or asked of one ([`Dash::ask_tables`]).
+    tables: std::sync::OnceLock<Arc<Tables>>,
+    /// Set once a worker was asked for the tables.
+    tables_asked: AtomicBool,
     /// The worker that keeps this run to rasterise its task timeline (`work::serve`), if any.
     pub server: Option<u32>,
     /// The run.
@@ -85,19 +90,33 @@ impl LoadedRun {
 
     /// A loaded input with the analysis a worker made of it (analysed here if none came).
     pub fn with(source: String, loaded: Loaded, analysis: Option<Analysis>) -> LoadedRun {
-        LoadedRun::from_worker(source, loaded, analysis, Vec::new())
+        LoadedRun::from_worker(
+            source,
+            loaded,
+            super::loader::Made {
+                analysis,
+                ..Default::default()
+            },
+        )
     }
 
-    /// A loaded input with the analysis and the profiles (at the periods given) a worker made.
-    pub fn from_worker(
-        source: String,
-        loaded: Loaded,
-        analysis: Option<Analysis>,
-        views: Vec<(f64, Vec<Profile>)>,
-    ) -> LoadedRun {
+    /// A loaded input with what a worker made of it: analysis, profiles (at the periods given),
+    /// tables.
+    pub fn from_worker(source: String, loaded: Loaded, made: super::loader::Made) -> LoadedRun {
+        let super::loader::Made {
+            analysis,
+            views,
+            tables,
+        } = made;
         let analysis =
             analysis.unwrap_or_else(|| analysis::analyse(&loaded.run, DEFAULT_PRICE_PER_DPU_HOUR));
+        let made_tables = std::sync::OnceLock::new();
+        if let Some(t) = tables {
+            let _ = made_tables.set(Arc::new(t));
+        }
         LoadedRun {
+            tables: made_tables,
+            tables_asked: AtomicBool::new(false),
             views: std::sync::Mutex::new(
                 views
                     .into_iter()
@@ -145,6 +164,12 @@ impl LoadedRun {
     pub fn parts(&self) -> &(Vec<u8>, Vec<u8>) {
         self.parts
             .get_or_init(|| crate::ingest::run_file::to_parts(&self.run))
+    }
+
+    /// Stages, executors, failures, jobs and SQL executions, once a worker made them (for a run
+    /// the page read itself, after [`Dash::ask_tables`]).
+    pub fn tables(&self) -> Option<Arc<Tables>> {
+        self.tables.get().cloned()
     }
 
     /// The straggler executor's id, if any.
@@ -332,6 +357,18 @@ pub struct Dash {
     pub urls: [RwSignal<Option<String>>; 2],
     /// Price of a DPU-hour for the cost figures, US dollars (editable; AWS's default).
     pub price: RwSignal<f64>,
+    /// The table open under the charts.
+    pub table: RwSignal<super::tables::TableKind>,
+    /// The tables' sort: column key, descending; none: the table's own order.
+    pub table_sort: RwSignal<Option<(String, bool)>>,
+    /// The stage the user marked (from the stage table), per column.
+    pub marked_stage: [RwSignal<Option<u64>>; 2],
+    /// Both runs compared (stages matched, settings changed), when both are loaded.
+    pub comparison: Memo<Option<Arc<crate::analysis::compare::Comparison>>>,
+    /// Bumped when a worker's tables for a run arrive.
+    pub tables_tick: RwSignal<u32>,
+    /// What the after column held before a what-if replaced it, with its URL.
+    pub displaced: StoredValue<Option<(Slot, Option<String>)>>,
     /// While the page's first runs load: hold outcomes to show them together.
     pub hold: StoredValue<bool>,
     /// Outcomes held, per column.
@@ -364,7 +401,40 @@ impl Dash {
                 },
             )
         });
+        let tables_tick = RwSignal::new(0u32);
+        let comparison = Memo::new_with_compare(
+            move |_| {
+                let before = slots[0].with(|s| s.ready())?;
+                let after = slots[1].with(|s| s.ready())?;
+                if single {
+                    return None;
+                }
+                tables_tick.track();
+                let totals = |r: &LoadedRun| -> Option<Vec<crate::analysis::summary::StageTotals>> {
+                    Some(
+                        r.tables()?
+                            .stages
+                            .iter()
+                            .map(|s| s.totals.clone())
+                            .collect(),
+                    )
+                };
+                Some(Arc::new(crate::analysis::compare::compare_totals(
+                    &before.run,
+                    &totals(&before)?,
+                    &after.run,
+                    &totals(&after)?,
+                )))
+            },
+            |a: Option<&Option<Arc<crate::analysis::compare::Comparison>>>, b| a != b,
+        );
         Dash {
+            displaced: StoredValue::new(None),
+            tables_tick,
+            table: RwSignal::new(super::tables::TableKind::default()),
+            table_sort: RwSignal::new(None),
+            marked_stage: [RwSignal::new(None), RwSignal::new(None)],
+            comparison,
             slots,
             selected: [RwSignal::new(None), RwSignal::new(None)],
             fit: RwSignal::new(false),
@@ -423,6 +493,39 @@ impl Dash {
         super::loader::stop_reader(side);
         self.cancel
             .with_value(|c| c[side.index()].store(true, Ordering::Relaxed));
+    }
+
+    /// Has a worker make the tables of a run the page read itself (once per run); they arrive
+    /// in [`LoadedRun::tables`] and bump [`Dash::tables_tick`].
+    pub fn ask_tables(&self, run: &Arc<LoadedRun>) {
+        if run.tables.get().is_some() || run.tables_asked.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let (json, tasks) = run.parts();
+        let job = js_sys::Object::new();
+        for (k, v) in [
+            ("op", wasm_bindgen::JsValue::from_str("tables")),
+            ("run", js_sys::Uint8Array::from(json.as_slice()).into()),
+            ("tasks", js_sys::Uint8Array::from(tasks.as_slice()).into()),
+        ] {
+            let _ = js_sys::Reflect::set(&job, &wasm_bindgen::JsValue::from_str(k), &v);
+        }
+        let weak = Arc::downgrade(run);
+        let tick = self.tables_tick;
+        let key = format!("tables:{}", Arc::as_ptr(run) as usize);
+        super::work::start(&key, job, None, Some(120_000), move |reply| {
+            let Some(run) = weak.upgrade() else { return };
+            let made = match reply {
+                Ok(super::work::Reply::Done(d)) => super::work::get(&d, "tables")
+                    .as_string()
+                    .and_then(|t| serde_json::from_str::<Tables>(&t).ok()),
+                Ok(super::work::Reply::Progress(_)) => return,
+                Err(_) => None,
+            };
+            // Tables that could not be made show as empty, not as "making" for ever.
+            let _ = run.tables.set(Arc::new(made.unwrap_or_default()));
+            tick.update(|t| *t = t.wrapping_add(1));
+        });
     }
 
     /// The longest loaded run, seconds (the shared time scale); untracked.

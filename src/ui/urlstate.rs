@@ -1,7 +1,9 @@
 //! The view state in the page's address, so a copied link reproduces the view:
 //! `?before=URL&after=URL` (or `?run=URL`), `embed=1`, `sel=before:3,after:1` (highlighted
 //! executors), `t=12.5-80` (time window, seconds), `fit=1` (each run fitted to its width),
-//! `whatif=before|preset:NAME` and `set=KEY=VALUE,…` (the what-if), `example=glue-coalesce`.
+//! `whatif=before|preset:NAME` and `set=KEY=VALUE,…` (the what-if), `example=glue-coalesce`,
+//! `table=stages|executors|failures|jobs|sql` and `sort=KEY` / `sort=-KEY` (the open table and
+//! its sort, `-` descending), `stage=before:3,after:5` (marked stages).
 
 use leptos::prelude::*;
 
@@ -34,9 +36,12 @@ pub struct Params {
     pub selftest: bool,
     /// The price of a DPU-hour, US dollars (`price=0.44`), when given and valid.
     pub price: Option<f64>,
-    /// Decompress and parse on two workers (`readers=2`): measured by the benchmarks, off by
-    /// default because it did not pay on the machines measured (docs/benchmarks.md).
-    pub two_readers: bool,
+    /// The open table, when not the first.
+    pub table: Option<super::tables::TableKind>,
+    /// The tables' sort: column key, descending.
+    pub sort: Option<(String, bool)>,
+    /// Marked stage per side.
+    pub stages: Vec<(Side, u64)>,
 }
 
 fn side_of(s: &str) -> Option<Side> {
@@ -60,7 +65,6 @@ pub fn parse(query: &str) -> Params {
     p.embed = get("embed").is_some_and(|v| v == "1" || v == "true");
     p.fit = get("fit").is_some_and(|v| v == "1" || v == "true");
     p.selftest = get("selftest").is_some_and(|v| v == "1");
-    p.two_readers = get("readers").is_some_and(|v| v == "2");
     if let Some(sel) = get("sel") {
         p.selected = sel
             .split(',')
@@ -70,6 +74,20 @@ pub fn parse(query: &str) -> Params {
             })
             .collect();
     }
+    if let Some(st) = get("stage") {
+        p.stages = st
+            .split(',')
+            .filter_map(|part| {
+                let (side, id) = part.split_once(':')?;
+                Some((side_of(side)?, id.trim().parse().ok()?))
+            })
+            .collect();
+    }
+    p.table = get("table").and_then(|t| super::tables::TableKind::parse(&t));
+    p.sort = get("sort").map(|s| match s.strip_prefix('-') {
+        Some(k) => (k.to_string(), true),
+        None => (s, false),
+    });
     p.whatif = get("whatif");
     p.example = get("example");
     p.price = get("price")
@@ -106,6 +124,13 @@ pub fn apply(dash: Dash, p: &Params) {
     for (side, exec) in &p.selected {
         dash.selected[side.index()].set(Some(exec.clone()));
     }
+    for (side, id) in &p.stages {
+        dash.marked_stage[side.index()].set(Some(*id));
+    }
+    if let Some(t) = p.table {
+        dash.table.set(t);
+    }
+    dash.table_sort.set(p.sort.clone());
     dash.window.set(p.window);
     dash.fit.set(p.fit);
     dash.whatif.set(p.whatif.clone());
@@ -121,6 +146,12 @@ pub fn write(dash: Dash, p: &Params) {
         .iter()
         .map(|s| (*s, dash.selected[s.index()].get()))
         .collect();
+    let marked: Vec<(Side, Option<u64>)> = Side::BOTH
+        .iter()
+        .map(|s| (*s, dash.marked_stage[s.index()].get()))
+        .collect();
+    let table = dash.table.get();
+    let sort = dash.table_sort.get();
     let window = dash.window.get();
     let fit = dash.fit.get();
     let whatif = dash.whatif.get();
@@ -129,8 +160,22 @@ pub fn write(dash: Dash, p: &Params) {
     let Ok(search) = web_sys::UrlSearchParams::new() else {
         return;
     };
-    // Where each column's run came from, as loaded now (not as the page opened).
-    let urls = dash.urls.map(|u| u.get());
+    // Where each column's run came from, as loaded now (not as the page opened); the built-in
+    // examples together are the page's default, so not in its address.
+    let mut urls = dash.urls.map(|u| u.get());
+    let examples = super::app::EXAMPLES.map(|(_, u)| Some(u.to_string()));
+    if urls == examples {
+        urls = [None, None];
+    }
+    // The preset example stays in the address while both columns still show its presets.
+    let presets_shown = Side::BOTH.iter().all(|s| {
+        dash.urls[s.index()].get().is_none()
+            && dash.slots[s.index()].with(|slot| match slot {
+                super::state::Slot::Ready(r) => r.source.starts_with("preset "),
+                super::state::Slot::Loading(_) => true,
+                _ => false,
+            })
+    });
     let keys: &[(&str, usize)] = if dash.single {
         &[("run", 0)]
     } else {
@@ -147,15 +192,25 @@ pub fn write(dash: Dash, p: &Params) {
     if p.selftest {
         search.append("selftest", "1");
     }
-    if p.two_readers {
-        search.append("readers", "2");
-    }
     let sel: Vec<String> = selected
         .iter()
         .filter_map(|(s, e)| e.as_ref().map(|e| format!("{}:{e}", s.as_str())))
         .collect();
     if !sel.is_empty() {
         search.append("sel", &sel.join(","));
+    }
+    let marked: Vec<String> = marked
+        .iter()
+        .filter_map(|(s, id)| id.map(|id| format!("{}:{id}", s.as_str())))
+        .collect();
+    if !marked.is_empty() {
+        search.append("stage", &marked.join(","));
+    }
+    if table != super::tables::TableKind::default() {
+        search.append("table", table.as_str());
+    }
+    if let Some((key, desc)) = &sort {
+        search.append("sort", &format!("{}{key}", if *desc { "-" } else { "" }));
     }
     if let Some((a, b)) = window {
         search.append("t", &format!("{a:.2}-{b:.2}"));
@@ -166,7 +221,7 @@ pub fn write(dash: Dash, p: &Params) {
     if price != crate::model::glue::DEFAULT_PRICE_PER_DPU_HOUR {
         search.append("price", &format!("{price}"));
     }
-    if let Some(example) = &p.example {
+    if let Some(example) = p.example.as_ref().filter(|_| presets_shown) {
         search.append("example", example);
     }
     if let Some(w) = &whatif {

@@ -193,13 +193,16 @@ async fn show(
         .iter()
         .filter_map(|n| n.as_string())
         .collect();
-    let (baseline, b_analysis, b_views) = match loader::run_and_views_of(&get(&data, "baseline")) {
-        Ok((b, Some(a), v)) => (b, a, v),
+    let (baseline, b_made) = match loader::run_and_views_of(&get(&data, "baseline")) {
+        Ok((b, made)) if made.analysis.is_some() => (b, made),
         Ok(_) => return outcome.set(Outcome::Failed("the simulation sent no analysis".into())),
         Err(e) => return outcome.set(Outcome::Failed(e)),
     };
     let price = dash.price.get_untracked();
-    let (b_dpu, b_usd) = dpu_and_cost(&baseline.run, &b_analysis, price);
+    let Some(b_analysis) = b_made.analysis.as_ref() else {
+        return;
+    };
+    let (b_dpu, b_usd) = dpu_and_cost(&baseline.run, b_analysis, price);
     let baseline_s = baseline.run.meta.duration_s;
     if let Start::Preset(name) = &asked.start {
         // A preset has no measured run: the before column shows its unchanged simulation.
@@ -213,8 +216,7 @@ async fn show(
                 Side::Before,
                 format!("preset {name}"),
                 loaded_of(baseline.run),
-                Some(b_analysis),
-                b_views,
+                b_made,
             )
             .await;
         }
@@ -222,13 +224,15 @@ async fn show(
     if let Some(e) = get(&data, "error").as_string() {
         return outcome.set(Outcome::Failed(e));
     }
-    let (predicted, p_analysis, p_views) = match loader::run_and_views_of(&get(&data, "predicted"))
-    {
-        Ok((p, Some(a), v)) => (p, a, v),
+    let (predicted, p_made) = match loader::run_and_views_of(&get(&data, "predicted")) {
+        Ok((p, made)) if made.analysis.is_some() => (p, made),
         Ok(_) => return outcome.set(Outcome::Failed("the simulation sent no analysis".into())),
         Err(e) => return outcome.set(Outcome::Failed(e)),
     };
-    let (p_dpu, p_usd) = dpu_and_cost(&predicted.run, &p_analysis, price);
+    let Some(p_analysis) = p_made.analysis.as_ref() else {
+        return;
+    };
+    let (p_dpu, p_usd) = dpu_and_cost(&predicted.run, p_analysis, price);
     let run = predicted.run;
     let prediction = Prediction {
         measured_s: asked.measured_s,
@@ -251,16 +255,49 @@ async fn show(
     } else {
         specs.join(" ")
     };
+    // What the after column showed before the first what-if comes back when it is closed.
+    let after = dash.slots[Side::After.index()].get_untracked();
+    let is_whatif = after
+        .ready()
+        .is_some_and(|r| r.source.starts_with(WHATIF_SOURCE));
+    if !is_whatif && dash.displaced.with_value(Option::is_none) {
+        let url = dash.urls[Side::After.index()].get_untracked();
+        dash.displaced.set_value(Some((after, url)));
+    }
     loader::set_run(
         dash,
         Side::After,
-        format!("what-if: {label}"),
+        format!("{WHATIF_SOURCE}{label}"),
         loaded_of(run),
-        Some(p_analysis),
-        p_views,
+        p_made,
     )
     .await;
     outcome.set(Outcome::Done(prediction));
+}
+
+/// How a what-if's run names its source.
+const WHATIF_SOURCE: &str = "what-if: ";
+
+/// Closes the what-if's result: the after column shows again what it showed before (and the
+/// address says so again).
+fn restore_after(dash: Dash) {
+    let after = dash.slots[Side::After.index()].get_untracked();
+    if !after
+        .ready()
+        .is_some_and(|r| r.source.starts_with(WHATIF_SOURCE))
+    {
+        dash.displaced.set_value(None);
+        return;
+    }
+    let (slot, url) = dash
+        .displaced
+        .try_update_value(Option::take)
+        .flatten()
+        .unwrap_or((Slot::Empty, None));
+    dash.selected[Side::After.index()].set(None);
+    dash.marked_stage[Side::After.index()].set(None);
+    dash.urls[Side::After.index()].set(url);
+    dash.slots[Side::After.index()].set(slot);
 }
 
 /// The panel.
@@ -314,6 +351,8 @@ pub fn WhatIfPanel(dash: Dash) -> impl IntoView {
         outcome.set(Outcome::Idle);
         if dash.whatif.get_untracked().is_some() {
             schedule();
+        } else {
+            restore_after(dash);
         }
     };
     view! {

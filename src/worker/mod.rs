@@ -11,9 +11,9 @@
 //!     order;
 //!   - `{op: "url", url, name, label, entry}`: an absolute URL (`entry` picks one run of an
 //!     archive);
-//!   - either with `readers: 2`: a compressed input is decompressed by a second worker
-//!     (`relayed`, op `read`) while this one parses;
 //!   - `{op: "preset", name}`: a preset of the simulator, simulated;
+//!   - `{op: "tables", run, tasks}` (the parts of a run): its tables, answered as `{kind: "done",
+//!     tables: string (JSON of `analysis::tables::Tables`)}`;
 //!   - `{op: "serve", run, tasks}` (the parts of a run): the worker keeps the run and answers
 //!     `{op: "raster", id, x0, x1, columns}` with `{kind: "raster", id, lanes: Uint8Array
 //!     (render::timeline::lanes_to_bytes), raster_ms}`, for as long as the page keeps it;
@@ -21,11 +21,12 @@
 //!     "before"), set: [[key, value]]}`: calibrate (or take the preset), simulate unchanged and
 //!     changed;
 //! - worker → page `{kind: "progress", name, read, total, out}` about every 100 ms (reading);
-//! - worker → page `{kind: "done", runs: [RUN], spent_ms: {wait, push, finish, message, and with
-//!   two readers fetch, decode}}`, RUN being `{run: Uint8Array (the run file
+//! - worker → page `{kind: "done", runs: [RUN], spent_ms: {wait, push, finish,
+//!   message}}`, RUN being `{run: Uint8Array (the run file
 //!   without tasks), tasks: Uint8Array (the task columns), views: string (JSON of `[[period_s,
 //!   [Profile; 4]], …]`), analysis: string
-//!   (JSON of `analysis::Analysis`), entry, format, codec, bytes_in, bytes_out}`; or
+//!   (JSON of `analysis::Analysis`), tables: string (JSON of `analysis::tables::Tables`), entry,
+//!   format, codec, bytes_in, bytes_out}`; or
 //!   `{kind: "whatif", controls: string (JSON), notes: [string], baseline: RUN, predicted: RUN |
 //!   null, error: string | null, simulate_ms, baseline_ms}`; or `{kind: "error", message}`, or
 //!   `{kind: "panic", message}` just before a panic ends it.
@@ -35,14 +36,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::ingest::{relay, run_file, Ingestor};
+use crate::ingest::{run_file, Ingestor};
 use crate::ErrorKind;
-
-mod inbox;
-mod relayed;
-
-/// The worker's start script, relative to a worker (a reading worker is started from one).
-const WORKER_SCRIPT: &str = "worker.js";
 
 /// Bytes pushed into the pipeline at a time.
 const PIECE_BYTES: usize = 256 * 1024;
@@ -225,6 +220,7 @@ fn run_message(l: &crate::ingest::Loaded, transfer: &Array) -> Object {
     transfer.push(&bytes.buffer());
     transfer.push(&tasks.buffer());
     let analysis = crate::analysis::analyse(&l.run, crate::model::glue::DEFAULT_PRICE_PER_DPU_HOUR);
+    let tables = crate::analysis::tables::tables(&l.run);
     // The four views at the periods the page is likely to draw them at, so that the page does not
     // walk the tasks itself.
     let views: Vec<(f64, Vec<crate::analysis::profiles::Profile>)> =
@@ -242,6 +238,10 @@ fn run_message(l: &crate::ingest::Loaded, transfer: &Array) -> Object {
         (
             "analysis",
             serde_json::to_string(&analysis).unwrap_or_default().into(),
+        ),
+        (
+            "tables",
+            serde_json::to_string(&tables).unwrap_or_default().into(),
         ),
         (
             "entry",
@@ -272,45 +272,23 @@ fn simulated(run: crate::model::Run) -> crate::ingest::Loaded {
     }
 }
 
-/// An input read, to be finished into its runs: by this worker alone, or through a reading
-/// worker.
-enum Read {
-    Here(Ingestor),
-    Relayed(relayed::Relayed),
-}
-
-impl Read {
-    fn finish_all(self) -> crate::Result<Vec<crate::ingest::Loaded>> {
-        match self {
-            Read::Here(mut ing) => {
-                ing.end_file();
-                ing.finish_all()
-            }
-            Read::Relayed(r) => r.sinks.finish(r.bytes_in),
-        }
-    }
-}
-
 /// Runs one job: its answer and what it transfers, or an error message.
 async fn run(job: &JsValue) -> Result<(Object, Array), String> {
     let op = get(job, "op").as_string().unwrap_or_default();
     let label = get(job, "label").as_string().unwrap_or_default();
-    let read = match op.as_str() {
+    let mut ing = match op.as_str() {
         "files" => read_files(job, &label).await?,
         "url" => read_url(job, &label).await?,
-        "read" => return relayed::serve_read(job).await,
         "serve" => return serve(job),
         "raster" => return raster(job),
         "preset" => return preset(job),
         "whatif" => return whatif(job),
+        "tables" => return tables(job),
         other => return Err(format!("unknown job {other:?}")),
     };
-    let decode_ms = match &read {
-        Read::Relayed(r) => Some((r.decode_ms, r.fetch_ms)),
-        Read::Here(_) => None,
-    };
     let t = now_ms();
-    let all = read.finish_all().map_err(|e| explain(&e))?;
+    ing.end_file();
+    let all = ing.finish_all().map_err(|e| explain(&e))?;
     let t1 = now_ms();
     let runs = Array::new();
     let transfer = Array::new();
@@ -324,10 +302,6 @@ async fn run(job: &JsValue) -> Result<(Object, Array), String> {
         ("finish", JsValue::from_f64(t1 - t)),
         ("message", JsValue::from_f64(now_ms() - t1)),
     ]);
-    if let Some((decode, fetch)) = decode_ms {
-        let _ = Reflect::set(&spent, &"decode".into(), &JsValue::from_f64(decode));
-        let _ = Reflect::set(&spent, &"fetch".into(), &JsValue::from_f64(fetch));
-    }
     Ok((
         obj(&[
             ("kind", "done".into()),
@@ -388,6 +362,22 @@ fn preset(job: &JsValue) -> Result<(Object, Array), String> {
     Ok((
         obj(&[("kind", "done".into()), ("runs", runs.into())]),
         transfer,
+    ))
+}
+
+/// The tables of a run the page read itself (the built-in examples).
+fn tables(job: &JsValue) -> Result<(Object, Array), String> {
+    let run = run_of_job(job, "run")?;
+    let tables = crate::analysis::tables::tables(&run);
+    Ok((
+        obj(&[
+            ("kind", "done".into()),
+            (
+                "tables",
+                serde_json::to_string(&tables).unwrap_or_default().into(),
+            ),
+        ]),
+        Array::new(),
     ))
 }
 
@@ -480,7 +470,7 @@ fn self_test(name: &str) {
     }
 }
 
-async fn read_files(job: &JsValue, label: &str) -> Result<Read, String> {
+async fn read_files(job: &JsValue, label: &str) -> Result<Ingestor, String> {
     let files: Array = get(job, "files").dyn_into().map_err(|_| "no files given")?;
     let notes: Vec<String> = get(job, "notes")
         .dyn_into::<Array>()
@@ -498,18 +488,6 @@ async fn read_files(job: &JsValue, label: &str) -> Result<Read, String> {
             self_test(&f.name());
         }
     }
-    let names: Vec<String> = files.iter().map(|f| f.name()).collect();
-    if two_readers(job) && relay::worth_two_workers(&names, Some(total as u64)) {
-        let inputs = files
-            .into_iter()
-            .map(|f| relayed::Input {
-                name: f.name(),
-                source: f.into(),
-            })
-            .collect();
-        let r = relayed::read_relayed(label, inputs, notes, None, Some(total)).await?;
-        return Ok(Read::Relayed(r));
-    }
     let mut ing = Ingestor::new(label);
     for n in notes {
         ing.warn(n);
@@ -526,12 +504,7 @@ async fn read_files(job: &JsValue, label: &str) -> Result<Read, String> {
         pump(file.stream(), &mut ing, &mut meter).await?;
     }
     meter.report(ing.bytes_out(), true);
-    Ok(Read::Here(ing))
-}
-
-/// The page asked for decompression and parsing on two workers (`readers: 2`).
-fn two_readers(job: &JsValue) -> bool {
-    get(job, "readers").as_f64() == Some(2.0)
+    Ok(ing)
 }
 
 /// Fetches `url`: its body and its length if the server says it; an error a user can act on.
@@ -572,20 +545,10 @@ async fn fetch_body(
     Ok((body, total))
 }
 
-async fn read_url(job: &JsValue, label: &str) -> Result<Read, String> {
+async fn read_url(job: &JsValue, label: &str) -> Result<Ingestor, String> {
     let url = get(job, "url").as_string().unwrap_or_default();
     let name = get(job, "name").as_string().unwrap_or_else(|| url.clone());
     let entry = get(job, "entry").as_string();
-    // The reading worker fetches for itself: a body handed over as a stream would be pumped by
-    // this worker's event loop, which is busy parsing.
-    if two_readers(job) && relay::worth_two_workers(std::slice::from_ref(&name), None) {
-        let inputs = vec![relayed::Input {
-            name,
-            source: url.into(),
-        }];
-        let r = relayed::read_relayed(label, inputs, Vec::new(), entry, None).await?;
-        return Ok(Read::Relayed(r));
-    }
     let (body, total) = fetch_body(&url, label).await?;
     let mut meter = Meter {
         name: label.to_string(),
@@ -597,5 +560,5 @@ async fn read_url(job: &JsValue, label: &str) -> Result<Read, String> {
     ing.begin_file(&name);
     pump(body, &mut ing, &mut meter).await?;
     meter.report(ing.bytes_out(), true);
-    Ok(Read::Here(ing))
+    Ok(ing)
 }

@@ -241,29 +241,6 @@ test('in-page vs CLI on LARGE in the same run', { timeout: 180_000 }, async (t) 
   };
 });
 
-// Decompression and parsing on one worker (the default) against two (`readers=2`, the relay of
-// src/worker/relayed.rs), interleaved in the same run: whether the second worker pays here.
-test('LARGE on one reading worker vs two, interleaved', { timeout: 300_000 }, async (t) => {
-  if (!existsSync(large)) return t.skip('no shared data');
-  const one = [];
-  const two = [];
-  const q = '?run=../data/spark-local/app-20261121234021-0000.zstd';
-  for (let i = 0; i < 3; i++) {
-    await loadLarge(q, 'large_one_reader');
-    one.push(results.large_one_reader.load_ms);
-    await loadLarge(`${q}&readers=2`, 'large_two_readers');
-    two.push(results.large_two_readers.load_ms);
-  }
-  results.one_vs_two_readers = {
-    one_ms: one,
-    two_ms: two,
-    two_over_one: +(median(two) / median(one)).toFixed(2),
-    two_readers_phases_ms: results.large_two_readers.phases_ms,
-  };
-  delete results.large_one_reader;
-  delete results.large_two_readers;
-});
-
 // Latency of each control with the two largest shared logs on screen, and the main thread's long
 // tasks while they run; then a what-if sweep over one setting.
 const nds = resolve(data, 'external/NVIDIA__spark-rapids-tools/nds_q66_cpu.zstd');

@@ -392,10 +392,12 @@ impl RunBuilder {
         let j = &mut self.jobs[i];
         j.submitted_ms = e.submission_time;
         j.job.stage_ids = stage_ids;
-        j.job.description = e
-            .properties
-            .and_then(|p| p.description)
-            .map(|d| d.into_owned());
+        let (description, sql) = match e.properties {
+            Some(p) => (p.description, p.sql_execution_id),
+            None => (None, None),
+        };
+        j.job.description = description.map(|d| d.into_owned());
+        j.job.sql_execution_id = sql.and_then(|s| s.trim().parse().ok());
     }
 
     /// `SparkListenerJobEnd`.
@@ -582,9 +584,15 @@ impl RunBuilder {
                     .or(r.kill_reason.as_deref())
                     .or(r.class_name.as_deref())
             });
-            Some(match detail {
-                Some(d) => Arc::from(format!("{reason}: {d}")),
-                None => Arc::from(reason),
+            // An exception's message rarely names its class: keep the class first, so that
+            // failures group by it (analysis::tables::failure_kind).
+            let class = r
+                .and_then(|r| r.class_name.as_deref())
+                .filter(|c| detail.is_some_and(|d| d != *c && !d.starts_with(c)));
+            Some(match (class, detail) {
+                (Some(c), Some(d)) => Arc::from(format!("{reason}: {c}: {d}")),
+                (None, Some(d)) => Arc::from(format!("{reason}: {d}")),
+                _ => Arc::from(reason),
             })
         };
         let launch_ms = e.info.launch_time;
