@@ -643,17 +643,22 @@ fn oversized_partitions(run: &Run, out: &mut Vec<Finding>) {
 }
 
 fn gc(run: &Run, out: &mut Vec<Finding>) {
-    // Per executor: (GC seconds, run seconds).
-    let mut by_exec: std::collections::HashMap<&str, (f64, f64)> = std::collections::HashMap::new();
+    // Per executor code (no string hashing per task): (GC seconds, run seconds).
+    let names: Vec<&str> = std::iter::once("")
+        .chain(run.tasks.executor_table())
+        .collect();
+    let mut sums: Vec<(f64, f64)> = vec![(0.0, 0.0); names.len()];
     let (mut gc_s, mut run_s) = (0.0, 0.0);
     for t in run.tasks.refs() {
         let (g, r) = (t.gc_time_s(), t.run_time_s());
         gc_s += g;
         run_s += r;
-        let e = by_exec.entry(t.executor_id()).or_default();
-        e.0 += g;
-        e.1 += r;
+        if let Some(e) = sums.get_mut(t.executor_code()) {
+            e.0 += g;
+            e.1 += r;
+        }
     }
+    let by_exec = names.into_iter().zip(sums);
     if run_s < GC_MIN_RUN_S {
         return;
     }
