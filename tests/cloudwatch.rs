@@ -859,3 +859,130 @@ fn the_queries_file_next_to_the_export_is_ignored() {
         run.warnings
     );
 }
+
+#[test]
+fn observability_metrics_are_named_drawn_and_used() {
+    let run = parse(&[
+        "get-job-run.json",
+        "get-metric-data.json",
+        "get-metric-data-observability.json",
+    ]);
+    let unit_of = |m: &str| {
+        let s = run.series(m).unwrap_or_else(|| panic!("{m} is read"));
+        (s.kind, s.unit)
+    };
+    assert_eq!(
+        unit_of(metrics::WORKER_UTILIZATION),
+        (SeriesKind::Gauge, Unit::Percent)
+    );
+    assert_eq!(
+        unit_of("glue.ALL.memory.non-heap.used.percentage"),
+        (SeriesKind::Gauge, Unit::Percent)
+    );
+    assert_eq!(
+        unit_of("glue.ALL.disk.used_GB"),
+        (SeriesKind::Gauge, Unit::Gigabytes)
+    );
+    assert_eq!(
+        unit_of(metrics::SKEWNESS_STAGE),
+        (SeriesKind::Gauge, Unit::Count)
+    );
+    assert_eq!(
+        unit_of(metrics::SUCCEED_ALL),
+        (SeriesKind::Delta, Unit::Count)
+    );
+    // Throughput keeps its dimension: one series per source or sink.
+    assert_eq!(
+        unit_of("glue.driver.bytesRead{Source=s3://example-raw/events/}"),
+        (SeriesKind::Gauge, Unit::Bytes)
+    );
+    assert!(run
+        .series("glue.driver.filesWritten{Sink=s3://example-curated/events/}")
+        .is_some());
+    // Observability sources are not executors.
+    assert_eq!(run.worker_executors().count(), 10);
+    assert!(
+        run.warnings
+            .iter()
+            .all(|w| !w.contains("name no Glue metric")),
+        "{:?}",
+        run.warnings
+    );
+
+    use runlens::analysis::profiles::{profile, Axis, ValueUnit, View};
+    let exec = profile(&run, View::Execution, 0.0);
+    assert_eq!(exec.secondary, Some(ValueUnit::Percent));
+    let util = exec
+        .lines
+        .iter()
+        .find(|l| l.key == metrics::WORKER_UTILIZATION)
+        .expect("worker utilization in job execution");
+    assert_eq!(util.axis, Axis::Secondary);
+    assert!(exec
+        .lines
+        .iter()
+        .any(|l| l.key == metrics::SKEWNESS_STAGE && l.axis == Axis::Primary));
+    let mem = profile(&run, View::Memory, 0.0);
+    assert_eq!(mem.secondary, Some(ValueUnit::Percent));
+    let pct: Vec<&str> = mem
+        .lines
+        .iter()
+        .filter(|l| l.axis == Axis::Secondary)
+        .map(|l| l.key.as_str())
+        .collect();
+    assert!(pct.contains(&"glue.ALL.disk.used.percentage"), "{pct:?}");
+    assert!(
+        pct.contains(&"glue.driver.memory.heap.used.percentage"),
+        "{pct:?}"
+    );
+    assert!(mem.axis_max(Axis::Secondary) <= 100.0);
+    // The CPU view: every executor, the driver and the average, in percent.
+    let cpu = profile(&run, View::Cpu, 0.0);
+    assert_eq!(cpu.unit, ValueUnit::Percent);
+    assert_eq!(
+        cpu.lines.iter().filter(|l| l.executor.is_some()).count(),
+        11
+    );
+    assert!(cpu
+        .lines
+        .iter()
+        .any(|l| l.label == "all executors (average)"));
+    let peak = cpu.axis_max(Axis::Primary);
+    assert!(peak > 50.0 && peak <= 100.0, "{peak}");
+    // Job execution no longer mixes CPU load into executor counts.
+    assert!(exec.lines.iter().all(|l| !l.key.contains("cpuSystemLoad")));
+
+    let a = runlens::analysis::analyse(&run, 0.44);
+    let kinds: Vec<&str> = a.findings.iter().map(|f| f.kind.as_ref()).collect();
+    assert!(kinds.contains(&"low-worker-utilization"), "{kinds:?}");
+    assert!(kinds.contains(&"glue-skew"), "{kinds:?}");
+    assert!(!kinds.contains(&"glue-memory-pressure"), "{kinds:?}");
+    assert!(!kinds.contains(&"glue-error-category"), "{kinds:?}");
+    let skew = a.findings.iter().find(|f| f.kind == "glue-skew").unwrap();
+    assert!(skew.title.contains("0.60"), "{}", skew.title);
+}
+
+#[test]
+fn an_error_category_and_full_memory_and_disk_are_findings() {
+    let t: Vec<String> = (0..4)
+        .map(|i| format!("2026-11-20T10:0{i}:00+00:00"))
+        .collect();
+    let result = |name: &str, values: [f64; 4]| json!({"Id": name.replace(['.', '-'], "_"), "Label": name, "Timestamps": t, "Values": values, "StatusCode": "Complete"});
+    let doc_ = json!({"MetricDataResults": [
+        result("glue.error.ALL", [0.0, 0.0, 0.0, 1.0]),
+        result("glue.error.DISK_NO_SPACE_ERROR", [0.0, 0.0, 0.0, 1.0]),
+        result("glue.ALL.memory.heap.used.percentage", [40.0, 70.0, 97.5, 99.0]),
+        result("glue.ALL.disk.used.percentage", [20.0, 60.0, 91.0, 99.0]),
+        result("glue.1.jvm.heap.used", [1e9, 2e9, 3e9, 4e9]),
+    ], "Messages": []});
+    let run = parse_docs(&doc("obs.json", doc_)).unwrap();
+    let a = runlens::analysis::analyse(&run, 0.44);
+    let find = |k: &str| a.findings.iter().find(|f| f.kind == k);
+    let cat = find("glue-error-category").expect("error category");
+    assert!(cat.title.contains("DISK_NO_SPACE_ERROR"), "{}", cat.title);
+    assert!(cat.advice.as_deref().unwrap_or("").contains("S3"));
+    let mem = find("glue-memory-pressure").expect("memory pressure");
+    assert!(mem.title.contains("99"), "{}", mem.title);
+    let disk = find("disk-pressure").expect("disk pressure from disk.used.percentage");
+    assert!(disk.detail.contains("99 %"), "{}", disk.detail);
+}

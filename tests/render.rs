@@ -33,8 +33,9 @@ fn the_straggler_is_drawn_in_its_colour_in_every_executor_view() {
         let frame = Frame {
             x0: 0.0,
             x1: run.meta.duration_s,
-            y_max: render::nice_max(p.max_value()),
+            y_max: render::axis_top(p.max_value(), p.unit),
             unit: p.unit,
+            secondary: None,
         };
         let emphasis = Emphasis {
             straggler: Some(&s.executor),
@@ -65,6 +66,7 @@ fn the_straggler_is_drawn_in_its_colour_in_every_executor_view() {
         x1: run.meta.duration_s,
         y_max: 1.0,
         unit: profiles::ValueUnit::Count,
+        secondary: None,
     };
     let lanes = timeline::raster(&run, 0.0, run.meta.duration_s, 800);
     assert_eq!(lanes.len(), 2);

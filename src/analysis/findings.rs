@@ -35,7 +35,8 @@ pub struct Finding {
     /// Kebab-case kind: `straggler`, `small-files`, `spill`, `failed-tasks`, `failed-stages`,
     /// `lost-map-outputs`, `disk-pressure`, `idle-executors`, `executor-memory-under-provisioned`,
     /// `executor-memory-over-provisioned`, `driver-memory-pressure`, `tiny-tasks`,
-    /// `oversized-partitions`, `gc-heavy`, `large-broadcast`, `cost`.
+    /// `oversized-partitions`, `gc-heavy`, `large-broadcast`, `glue-skew`,
+    /// `low-worker-utilization`, `glue-memory-pressure`, `glue-error-category`, `cost`.
     pub kind: std::borrow::Cow<'static, str>,
     /// How much it matters.
     pub severity: Severity,
@@ -90,6 +91,7 @@ pub fn findings(
     oversized_partitions(run, &mut out);
     gc(run, &mut out);
     large_broadcast(run, &mut out);
+    glue_observability(run, &mut out);
     out.push(Finding {
         kind: "cost".into(),
         severity: Severity::Info,
@@ -409,11 +411,18 @@ fn disk_pressure(run: &Run, out: &mut Vec<Finding>) {
     let pressure = match (disk, &worst) {
         (Some(d), Some((_, used))) => *used as f64 >= DISK_SHARE_MIN * d as f64,
         _ => false,
-    } || matches!((disk, cw_disk_mb), (Some(d), Some(mb)) if mb * 1048576.0 >= DISK_SHARE_MIN * d as f64);
+    } || matches!((disk, cw_disk_mb), (Some(d), Some(mb)) if mb * 1048576.0 >= DISK_SHARE_MIN * d as f64)
+        || observed_disk_percent(run).is_some_and(|p| p >= DISK_SHARE_MIN * 100.0);
     if !(no_space || pressure) {
         return;
     }
     let detail = match (&worst, disk) {
+        _ if worst.as_ref().is_none_or(|w| w.1 == 0) && observed_disk_percent(run).is_some() => {
+            format!(
+                "Glue measured the local disks up to {:.0} % full (glue.*.disk.used.percentage).",
+                observed_disk_percent(run).unwrap_or(0.0)
+            )
+        }
         (Some((id, used)), Some(d)) => format!(
             "Executor {id} wrote {} of shuffle files and spill to its local disk ({} per worker).",
             format_bytes(*used as f64),
@@ -432,6 +441,126 @@ fn disk_pressure(run: &Run, out: &mut Vec<Finding>) {
         detail,
         advice: Some("Write shuffle (and spill) to S3 (Glue: --write-shuffle-files-to-s3 true, --write-shuffle-spills-to-s3 true), use workers with more disk, or reduce spill.".into()),
     });
+}
+
+/// The fullest local disk Glue's observability metrics measured, percent.
+fn observed_disk_percent(run: &Run) -> Option<f64> {
+    ["driver", "ALL"]
+        .iter()
+        .filter_map(|src| run.series(&metrics::disk_used_percentage(src))?.max())
+        .reduce(f64::max)
+}
+
+/// Heap share from which memory counts as under pressure (DataFlint's under-provisioned level).
+const MEMORY_PRESSURE_PERCENT: f64 = 95.0;
+
+/// Findings from Glue's observability metrics (Glue 4.0+, `--enable-observability-metrics`):
+/// skew, worker utilisation, memory pressure and the error category of a failed run.
+fn glue_observability(run: &Run, out: &mut Vec<Finding>) {
+    // Skewness: AWS scores a stage 0 while its longest task is within the skew factor (5×) of
+    // the median and 1 at twice the factor; the job's is the largest, weighted by stage time.
+    let skew = run
+        .series(metrics::SKEWNESS_JOB)
+        .or_else(|| run.series(metrics::SKEWNESS_STAGE))
+        .and_then(|s| Some((s.metric.clone(), s.max()?)));
+    if let Some((metric, peak)) = skew.filter(|(_, p)| *p > 0.0) {
+        out.push(Finding {
+            kind: "glue-skew".into(),
+            severity: if peak >= 1.0 { Severity::Warning } else { Severity::Info },
+            title: format!("Glue measured task skew (skewness up to {peak:.2})"),
+            detail: format!(
+                "{metric} peaks at {peak:.2}: a stage's longest task ran more than {:.0}× its median (0 is within 5×, 1 is 10×).",
+                5.0 * (1.0 + peak)
+            ),
+            advice: Some("Find the skewed stage in the stage table (largest max/median task time); enable adaptive execution's skew join (spark.sql.adaptive.skewJoin.enabled), salt the hot key, or repartition before the wide operation.".into()),
+        });
+    }
+    // Worker utilisation: the same idle level as idle executors (30 % idle).
+    if let Some(s) = run
+        .series(metrics::WORKER_UTILIZATION)
+        .filter(|s| s.len() >= 2)
+    {
+        let mean = s.values.iter().sum::<f64>() / s.len() as f64;
+        if mean < (1.0 - IDLE_SHARE_MIN) * 100.0 {
+            out.push(Finding {
+                kind: "low-worker-utilization".into(),
+                severity: Severity::Info,
+                title: format!("Workers {mean:.0} % utilised on average"),
+                detail: format!(
+                    "glue.driver.workerUtilization averages {mean:.0} % over {} reports: about {:.0} % of the workers paid for were idle.",
+                    s.len(),
+                    100.0 - mean
+                ),
+                advice: Some("Enable Glue auto scaling (--enable-auto-scaling true) so idle workers are released, or run with fewer workers.".into()),
+            });
+        }
+    }
+    // Memory pressure measured by Glue (heap and total, driver and executors).
+    let mut worst: Option<(String, f64)> = None;
+    for src in ["driver", "ALL"] {
+        for area in ["heap", "total"] {
+            let m = metrics::memory_used_percentage(src, area);
+            if let Some(peak) = run.series(&m).and_then(|s| s.max()) {
+                if worst.as_ref().is_none_or(|w| peak > w.1) {
+                    worst = Some((m, peak));
+                }
+            }
+        }
+    }
+    if let Some((m, peak)) = worst.filter(|w| w.1 >= MEMORY_PRESSURE_PERCENT) {
+        let who = if m.starts_with("glue.driver.") {
+            "driver"
+        } else {
+            "executors"
+        };
+        out.push(Finding {
+            kind: "glue-memory-pressure".into(),
+            severity: Severity::Warning,
+            title: format!("The {who}' memory reached {peak:.0} %"),
+            detail: format!("{m} peaks at {peak:.0} % (pressure from {MEMORY_PRESSURE_PERCENT:.0} %)."),
+            advice: Some(if who == "driver" {
+                "Give the driver more memory (a larger worker type, or spark.driver.memory), and avoid collecting large results or broadcasting large tables to it.".into()
+            } else {
+                "Use a worker type with more memory per executor (G.2X and up), spread the data over more partitions, or reduce what each task caches.".into()
+            }),
+        });
+    }
+    // The error category Glue gave a failed run.
+    let categories: Vec<&str> = run
+        .series
+        .iter()
+        .filter(|s| s.total() > 0.0)
+        .filter_map(|s| metrics::error_category(&s.metric))
+        .collect();
+    if !categories.is_empty() {
+        let advice = categories
+            .iter()
+            .map(|c| match *c {
+                "OUT_OF_MEMORY_ERROR" => "out of memory: see the memory view; use a worker type with more memory or more partitions",
+                "DISK_NO_SPACE_ERROR" => "disk full: write shuffle to S3 (--write-shuffle-files-to-s3 true) or use workers with more disk",
+                "THROTTLING_ERROR" => "throttled: lower the request rate or raise the service quota",
+                "TIMEOUT_ERROR" | "GLUE_OPERATION_TIMEOUT_ERROR" => "timed out: raise the job timeout or find the slow stage",
+                "PERMISSION_ERROR" => "a permission is missing: check the job role's policies",
+                "RESOURCE_NOT_FOUND_ERROR" => "an input or location does not exist",
+                "CONNECTION_ERROR" => "a connection failed: check the network and the connection settings",
+                _ => "see the job run's error message and driver log",
+            })
+            .collect::<Vec<_>>();
+        out.push(Finding {
+            kind: "glue-error-category".into(),
+            severity: Severity::Critical,
+            title: format!("Glue classified the failure: {}", categories.join(", ")),
+            detail: format!(
+                "Glue's error metrics (glue.error.<category>) report {}.",
+                categories
+                    .iter()
+                    .map(|c| format!("glue.error.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            advice: Some(advice.join("; ") + "."),
+        });
+    }
 }
 
 fn idle(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {

@@ -30,15 +30,23 @@ pub struct Analysis {
 
 /// Analyses a run at a price per DPU-hour.
 pub fn analyse(run: &Run, price_per_dpu_hour: f64) -> Analysis {
+    let mut a = analyse_without_findings(run, price_per_dpu_hour);
+    a.findings = findings::findings(run, &a.totals, a.straggler.as_ref(), &a.cost);
+    a
+}
+
+/// What the charts and the summary header need (totals, straggler, cost, platform), without
+/// the findings: the page computes this much for the runs it reads itself and has a worker make
+/// the findings, so that their code stays out of what the first render downloads.
+pub fn analyse_without_findings(run: &Run, price_per_dpu_hour: f64) -> Analysis {
     let totals = summary::totals(run);
     let straggler = straggler::detect(run);
     let cost = summary::cost(run, &totals, price_per_dpu_hour);
-    let findings = findings::findings(run, &totals, straggler.as_ref(), &cost);
     Analysis {
         totals,
         straggler,
         cost,
-        findings,
+        findings: Vec::new(),
         platform: platform::detect(run),
     }
 }

@@ -20,11 +20,19 @@ pub enum View {
     Execution,
     /// Memory profile: JVM heap per executor.
     Memory,
+    /// CPU load of the driver and each executor (Glue's `system.cpuSystemLoad`).
+    Cpu,
 }
 
 impl View {
     /// All views in display order.
-    pub const ALL: [View; 4] = [View::Etl, View::Shuffle, View::Execution, View::Memory];
+    pub const ALL: [View; 5] = [
+        View::Etl,
+        View::Shuffle,
+        View::Execution,
+        View::Memory,
+        View::Cpu,
+    ];
 
     /// The short name used in URLs and `data-view`.
     pub fn as_str(self) -> &'static str {
@@ -33,6 +41,7 @@ impl View {
             View::Shuffle => "shuffle",
             View::Execution => "execution",
             View::Memory => "memory",
+            View::Cpu => "cpu",
         }
     }
 
@@ -43,6 +52,7 @@ impl View {
             View::Shuffle => "Data shuffle across executors",
             View::Execution => "Job execution",
             View::Memory => "Memory profile",
+            View::Cpu => "CPU load",
         }
     }
 }
@@ -56,6 +66,31 @@ pub enum ValueUnit {
     Bytes,
     /// A count (executors, tasks).
     Count,
+    /// A percentage, 0..100.
+    Percent,
+}
+
+impl ValueUnit {
+    /// The value axis title.
+    pub fn title(self) -> &'static str {
+        match self {
+            ValueUnit::BytesPerSecond => "bytes per second",
+            ValueUnit::Bytes => "bytes",
+            ValueUnit::Count => "count",
+            ValueUnit::Percent => "percent",
+        }
+    }
+}
+
+/// Which value axis a line is drawn against: the view's own (left), or the percentage axis on
+/// the right of views that carry one (Glue's utilisation and memory percentages).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Axis {
+    /// The left axis, in the profile's unit.
+    #[default]
+    Primary,
+    /// The right axis, in the profile's `secondary` unit.
+    Secondary,
 }
 
 /// How a line is drawn.
@@ -80,6 +115,9 @@ pub struct Line {
     pub kind: LineKind,
     /// (seconds from run start, value).
     pub points: Vec<(f64, f64)>,
+    /// The axis it is drawn against.
+    #[serde(default)]
+    pub axis: Axis,
 }
 
 /// A stage's time span (job execution view).
@@ -114,15 +152,79 @@ pub struct Profile {
     pub spans: Vec<Span>,
     /// What the data is and where it comes from (or why it is empty).
     pub note: String,
+    /// Unit of the right axis, when some lines are drawn against it.
+    #[serde(default)]
+    pub secondary: Option<ValueUnit>,
+    /// The top the left axis asks for when a line far above the others is drawn clipped
+    /// (its label says so); none when every line fits.
+    #[serde(default)]
+    pub scale_max: Option<f64>,
 }
 
 impl Profile {
-    /// Largest value over all lines (0 when empty).
+    /// Top the left axis needs: the largest left-axis value, or the clipped scale (0 when empty).
     pub fn max_value(&self) -> f64 {
+        if let Some(m) = self.scale_max {
+            return m;
+        }
+        self.axis_max(Axis::Primary)
+    }
+
+    /// Largest value of the lines drawn against `axis` (0 when none).
+    pub fn axis_max(&self, axis: Axis) -> f64 {
         self.lines
             .iter()
+            .filter(|l| l.axis == axis)
             .flat_map(|l| l.points.iter().map(|p| p.1))
             .fold(0.0, f64::max)
+    }
+
+    /// The unit a line's values are in (its axis's).
+    pub fn unit_of(&self, line: &Line) -> ValueUnit {
+        match line.axis {
+            Axis::Primary => self.unit,
+            Axis::Secondary => self.secondary.unwrap_or(self.unit),
+        }
+    }
+
+    /// True when no line has a point above zero.
+    pub fn is_empty(&self) -> bool {
+        self.axis_max(Axis::Primary) <= 0.0 && self.axis_max(Axis::Secondary) <= 0.0
+    }
+}
+
+/// A line that peaks this many times above every other line of its axis is drawn clipped.
+pub const CLIP_RATIO: f64 = 4.0;
+
+/// Clips `key`'s line when it would flatten the others: the axis then stops at 1.5× the others'
+/// peak, and the line's label gives its own peak.
+fn clip_outlier(profile: &mut Profile, key: &str, unit: ValueUnit) {
+    let peak = |l: &Line| l.points.iter().map(|p| p.1).fold(0.0, f64::max);
+    let Some(i) = profile.lines.iter().position(|l| l.key == key) else {
+        return;
+    };
+    let own = peak(&profile.lines[i]);
+    let others = profile
+        .lines
+        .iter()
+        .enumerate()
+        .filter(|(j, l)| *j != i && l.axis == Axis::Primary)
+        .map(|(_, l)| peak(l))
+        .fold(0.0, f64::max);
+    if others > 0.0 && own > others * CLIP_RATIO {
+        profile.scale_max = Some(others * 1.5);
+        let line = &mut profile.lines[i];
+        line.label = format!(
+            "{} (off scale: peak {})",
+            line.label,
+            match unit {
+                ValueUnit::Bytes => crate::model::units::format_bytes(own),
+                ValueUnit::BytesPerSecond =>
+                    format!("{}/s", crate::model::units::format_bytes(own)),
+                ValueUnit::Count => format!("{own:.0}"),
+                ValueUnit::Percent => format!("{own:.0} %"),
+            }
+        );
     }
 }
 
@@ -183,6 +285,7 @@ pub fn profile(run: &Run, view: View, period_s: f64) -> Profile {
         View::Shuffle => shuffle(run, period_s),
         View::Execution => execution(run, period_s),
         View::Memory => memory(run, period_s),
+        View::Cpu => cpu(run, period_s),
     }
 }
 
@@ -246,7 +349,32 @@ fn line(
         executor: executor.map(str::to_string),
         kind,
         points,
+        axis: Axis::Primary,
     }
+}
+
+/// A line against the right (percentage) axis.
+fn line2(
+    key: &str,
+    label: &str,
+    executor: Option<&str>,
+    kind: LineKind,
+    points: Vec<(f64, f64)>,
+) -> Line {
+    Line {
+        axis: Axis::Secondary,
+        ..line(key, label, executor, kind, points)
+    }
+}
+
+/// A CloudWatch gauge as points; ratios 0..1 (`cpuSystemLoad`) as percentages.
+fn percent_points(s: &Series) -> Vec<(f64, f64)> {
+    let scale = if s.unit == crate::model::Unit::Ratio {
+        100.0
+    } else {
+        1.0
+    };
+    s.points().map(|(t, v)| (t, v * scale)).collect()
 }
 
 /// `evs` (sorted by time, then change) with a change of −1 at each of `ends` (sorted), in the
@@ -318,30 +446,55 @@ fn etl(run: &Run, period_s: f64) -> Profile {
     if !run.tasks.is_empty() {
         let r = task_bins(run, period_s, |t| t.input_bytes());
         let w = task_bins(run, period_s, |t| t.output_bytes());
+        let total: f64 = r.iter().chain(w.iter()).sum();
+        let mut lines = vec![
+            line(
+                metrics::S3_READ_BYTES,
+                "bytes read",
+                None,
+                LineKind::Step,
+                rate_points(&r, period_s),
+            ),
+            line(
+                metrics::S3_WRITE_BYTES,
+                "bytes written",
+                None,
+                LineKind::Step,
+                rate_points(&w, period_s),
+            ),
+        ];
+        if total > 0.0 {
+            // Per executor (read + written), so that highlighting an executor works here too.
+            let per = bins_by_executor(run, period_s, |t, bins| {
+                let amount = t.input_bytes() + t.output_bytes();
+                if amount > 0 {
+                    let (a, b) = t.span(run.meta.duration_s);
+                    spread(bins, period_s, a, b, amount as f64);
+                }
+            });
+            for (id, bins) in in_executor_order(per) {
+                if bins.iter().any(|v| *v > 0.0) {
+                    lines.push(line(
+                        &format!("etl/{id}"),
+                        &format!("executor {id}"),
+                        Some(id),
+                        LineKind::Step,
+                        rate_points(&bins, period_s),
+                    ));
+                }
+            }
+        }
         return Profile {
             view: View::Etl,
             unit: ValueUnit::BytesPerSecond,
             period_s,
-            lines: vec![
-                line(
-                    metrics::S3_READ_BYTES,
-                    "bytes read",
-                    None,
-                    LineKind::Step,
-                    rate_points(&r, period_s),
-                ),
-                line(
-                    metrics::S3_WRITE_BYTES,
-                    "bytes written",
-                    None,
-                    LineKind::Step,
-                    rate_points(&w, period_s),
-                ),
-            ],
+            lines,
             spans: Vec::new(),
             note: format!(
-                "Task input and output bytes, spread over each task's run time, per {period_s} s."
+                "Task input and output bytes, spread over each task's run time, all executors and per executor (read + written), per {period_s} s."
             ),
+            secondary: None,
+            scale_max: None,
         };
     }
     let mut lines = Vec::new();
@@ -375,6 +528,8 @@ fn etl(run: &Run, period_s: f64) -> Profile {
         lines,
         spans: Vec::new(),
         note,
+        secondary: None,
+        scale_max: None,
     }
 }
 
@@ -433,6 +588,8 @@ fn shuffle(run: &Run, period_s: f64) -> Profile {
             } else {
                 "No shuffle: no task wrote or read shuffle data.".into()
             },
+            secondary: None,
+            scale_max: None,
         };
     }
     let mut lines = Vec::new();
@@ -457,6 +614,8 @@ fn shuffle(run: &Run, period_s: f64) -> Profile {
         lines,
         spans: Vec::new(),
         note: note.into(),
+        secondary: None,
+        scale_max: None,
     }
 }
 
@@ -500,32 +659,44 @@ fn execution(run: &Run, period_s: f64) -> Profile {
                 s.points().collect(),
             ));
         }
-        let by_metric = run.series_map();
-        for e in run.worker_executors().filter(|e| e.id != "ALL") {
-            if let Some(s) = by_metric.get(metrics::cpu_load(&e.id).as_str()) {
-                // CPU load 0..1 drawn on the executor-count scale would vanish; as a share of one executor.
-                lines.push(line(
-                    &s.metric,
-                    &format!("executor {} CPU load", e.id),
-                    Some(&e.id),
-                    LineKind::Line,
-                    s.points().collect(),
-                ));
+        for (m, label) in [
+            (metrics::SKEWNESS_STAGE, "stage skewness"),
+            (metrics::SKEWNESS_JOB, "job skewness"),
+        ] {
+            if let Some(s) = run.series(m) {
+                lines.push(line(m, label, None, LineKind::Line, s.points().collect()));
             }
+        }
+        let mut secondary = None;
+        if let Some(s) = run.series(metrics::WORKER_UTILIZATION) {
+            lines.push(line2(
+                &s.metric,
+                "worker utilization (right axis)",
+                None,
+                LineKind::Line,
+                percent_points(s),
+            ));
+            secondary = Some(ValueUnit::Percent);
         }
         let note = if lines.is_empty() {
             "The input has no executor metrics."
+        } else if secondary.is_some() || run.series(metrics::SKEWNESS_STAGE).is_some() {
+            "Measured by Glue: executors (ExecutorAllocationManager), skewness (0 while the longest task is within 5× the median, 1 at 10×) and worker utilization (observability metrics)."
         } else {
-            "Measured by Glue (ExecutorAllocationManager, per-executor CPU load)."
+            "Measured by Glue (ExecutorAllocationManager)."
         };
-        return Profile {
+        let mut p = Profile {
             view: View::Execution,
             unit: ValueUnit::Count,
             period_s,
             lines,
             spans: Vec::new(),
             note: note.into(),
+            secondary,
+            scale_max: None,
         };
+        clip_outlier(&mut p, metrics::NUM_MAX_NEEDED_EXECUTORS, ValueUnit::Count);
+        return p;
     }
     // Active executors: a step at every add and remove.
     let mut ev: Vec<(f64, i64)> = Vec::new();
@@ -643,7 +814,7 @@ fn execution(run: &Run, period_s: f64) -> Profile {
             rate_points(&bins, period_s),
         ));
     }
-    Profile {
+    let mut p = Profile {
         view: View::Execution,
         unit: ValueUnit::Count,
         period_s,
@@ -654,7 +825,11 @@ fn execution(run: &Run, period_s: f64) -> Profile {
             if cores == 1.0 { "" } else { "s" },
             cap.map(|c| format!(", at most spark.dynamicAllocation.maxExecutors = {c}")).unwrap_or_default()
         ),
-    }
+        secondary: None,
+        scale_max: None,
+    };
+    clip_outlier(&mut p, metrics::NUM_MAX_NEEDED_EXECUTORS, ValueUnit::Count);
+    p
 }
 
 /// Per-executor entries in display order (driver, 1, 2, …, 10), not text order.
@@ -705,12 +880,38 @@ fn memory(run: &Run, period_s: f64) -> Profile {
             ));
         }
     }
-    if !lines.is_empty() {
-        let note = match run.meta.memory_source {
+    // Glue's observability percentages (driver and all executors), on the right axis.
+    let mut percent = Vec::new();
+    for (src, who) in [("driver", "driver"), ("ALL", "executors")] {
+        for (m, what) in [
+            (metrics::memory_used_percentage(src, "heap"), "heap"),
+            (metrics::memory_used_percentage(src, "total"), "memory"),
+            (metrics::disk_used_percentage(src), "disk"),
+        ] {
+            if let Some(s) = by_metric.get(m.as_str()) {
+                percent.push(line2(
+                    &m,
+                    &format!("{who} {what} used % (right axis)"),
+                    None,
+                    LineKind::Line,
+                    percent_points(s),
+                ));
+            }
+        }
+    }
+    if !lines.is_empty() || !percent.is_empty() {
+        let mut note = match run.meta.memory_source {
             MemorySource::Cloudwatch => "JVM heap used, measured by Glue (glue.<executor>.jvm.heap.used).".to_string(),
             MemorySource::Simulated => "JVM heap used, from the simulator's memory model.".to_string(),
             _ => "JVM heap used, from Spark's executor metrics (sampled at task ends, stage peaks and heartbeats).".to_string(),
         };
+        let secondary = (!percent.is_empty()).then_some(ValueUnit::Percent);
+        if secondary.is_some() {
+            note.push_str(
+                " Memory and disk used, percent (right axis): Glue's observability metrics.",
+            );
+        }
+        lines.extend(percent);
         return Profile {
             view: View::Memory,
             unit: ValueUnit::Bytes,
@@ -718,6 +919,8 @@ fn memory(run: &Run, period_s: f64) -> Profile {
             lines,
             spans: Vec::new(),
             note,
+            secondary,
+            scale_max: None,
         };
     }
     // No tasks, or tasks that report no peak execution memory (Spark 1.x logs often do not):
@@ -734,6 +937,8 @@ fn memory(run: &Run, period_s: f64) -> Profile {
             lines,
             spans: Vec::new(),
             note: "The input has no memory metrics: no executor metrics, and no task reports its peak execution memory.".into(),
+            secondary: None,
+            scale_max: None,
         };
     }
     // Estimate: the peak execution memory of the tasks running in each period, summed per executor.
@@ -763,6 +968,62 @@ fn memory(run: &Run, period_s: f64) -> Profile {
         lines,
         spans: Vec::new(),
         note: "Estimated: the log has no executor metrics, so this is the peak execution memory of the tasks running in each period.".into(),
+        secondary: None,
+        scale_max: None,
+    }
+}
+
+/// CPU load of the driver, all executors and each executor, percent (Glue's
+/// `glue.<executor>.system.cpuSystemLoad`, reported 0..1); empty for inputs without it.
+fn cpu(run: &Run, period_s: f64) -> Profile {
+    let by_metric = run.series_map();
+    let mut lines = Vec::new();
+    if let Some(s) = by_metric.get(metrics::cpu_load("ALL").as_str()) {
+        lines.push(line(
+            &s.metric,
+            "all executors (average)",
+            None,
+            LineKind::Line,
+            percent_points(s),
+        ));
+    }
+    let mut ids: Vec<&str> = run
+        .executors
+        .iter()
+        .map(|e| e.id.as_str())
+        .filter(|id| *id != "ALL")
+        .collect();
+    crate::sorting::sort_by(&mut ids, |id| executor_order_key(id));
+    for id in ids {
+        if let Some(s) = by_metric.get(metrics::cpu_load(id).as_str()) {
+            let label = if crate::model::is_driver_id(id) {
+                "driver".to_string()
+            } else {
+                format!("executor {id}")
+            };
+            lines.push(line(
+                &s.metric,
+                &label,
+                Some(id),
+                LineKind::Line,
+                percent_points(s),
+            ));
+        }
+    }
+    let note = if lines.is_empty() {
+        "The input has no CPU metrics (Glue's glue.<executor>.system.cpuSystemLoad; Spark event logs carry none)."
+    } else {
+        "CPU load of each executor's host, measured by Glue (glue.<executor>.system.cpuSystemLoad), percent."
+    };
+    Profile {
+        view: View::Cpu,
+        unit: ValueUnit::Percent,
+        period_s,
+        lines,
+        spans: Vec::new(),
+        note: note.into(),
+        secondary: None,
+        scale_max: None,
     }
 }
 

@@ -1,6 +1,8 @@
 //! AWS Glue CloudWatch metric names and what kind of series each is.
 //!
-//! Source: AWS Glue Developer Guide, "Monitoring AWS Glue using Amazon CloudWatch metrics".
+//! Sources: AWS Glue Developer Guide, "Monitoring AWS Glue using Amazon CloudWatch metrics" (job
+//! metrics, `--enable-metrics`) and "Monitoring with AWS Glue Observability metrics" (Glue 4.0+,
+//! `--enable-observability-metrics`); see docs/export-from-glue.md.
 
 use super::{SeriesKind, Unit};
 
@@ -37,6 +39,49 @@ pub const NUM_KILLED_TASKS: &str = "glue.driver.aggregate.numKilledTasks";
 /// Elapsed time of the job run, ms (delta).
 pub const ELAPSED_TIME: &str = "glue.driver.aggregate.elapsedTime";
 
+/// Skewness of the running stages (observability, `job_performance`): 0 while a stage's longest
+/// task is within the skew factor (5) of its median, 1 at twice the factor.
+pub const SKEWNESS_STAGE: &str = "glue.driver.skewness.stage";
+/// Skewness of the job: the largest stage skewness, weighted by stage duration.
+pub const SKEWNESS_JOB: &str = "glue.driver.skewness.job";
+/// Share of the allocated workers in use, percent (observability, `resource_utilization`).
+pub const WORKER_UTILIZATION: &str = "glue.driver.workerUtilization";
+/// Runs that succeeded (observability, `error` group; 1 when the run succeeds).
+pub const SUCCEED_ALL: &str = "glue.succeed.ALL";
+/// Runs that failed, any category (observability, `error` group).
+pub const ERROR_ALL: &str = "glue.error.ALL";
+/// Prefix of the per-category error metrics (`glue.error.OUT_OF_MEMORY_ERROR`, …).
+pub const ERROR_PREFIX: &str = "glue.error.";
+/// The observability throughput metrics (driver, per `Source` or `Sink` dimension). AWS's
+/// documentation spells the bytes written one `bytesWrittten`; both spellings are read.
+pub const THROUGHPUT: [&str; 8] = [
+    "bytesRead",
+    "recordsRead",
+    "filesRead",
+    "partitionsRead",
+    "bytesWrittten",
+    "bytesWritten",
+    "recordsWritten",
+    "filesWritten",
+];
+
+/// `glue.<driver|ALL>.memory.<heap|non-heap|total>.used.percentage` — memory used, percent.
+pub fn memory_used_percentage(source: &str, area: &str) -> String {
+    format!("glue.{source}.memory.{area}.used.percentage")
+}
+
+/// `glue.<driver|ALL>.disk.used.percentage` — local disk used, percent.
+pub fn disk_used_percentage(source: &str) -> String {
+    format!("glue.{source}.disk.used.percentage")
+}
+
+/// The error category of a `glue.error.<CATEGORY>` metric (none for `glue.error.ALL`).
+pub fn error_category(metric: &str) -> Option<&str> {
+    metric
+        .strip_prefix(ERROR_PREFIX)
+        .filter(|c| *c != "ALL" && !c.is_empty())
+}
+
 /// `glue.<executorId>.jvm.heap.used` — JVM heap used by one executor (or `driver`, or `ALL`), bytes.
 pub fn heap_used(executor: &str) -> String {
     format!("glue.{executor}.jvm.heap.used")
@@ -60,13 +105,20 @@ pub fn split_executor_metric(metric: &str) -> Option<(&str, &str)> {
     if id == "driver" && !suffix.starts_with("jvm.") && !suffix.starts_with("system.") {
         return None;
     }
+    if !(id == "driver" || id == "ALL" || id.bytes().all(|c| c.is_ascii_digit())) {
+        return None; // glue.error.*, glue.succeed.ALL
+    }
     Some((id, suffix))
 }
 
 /// Kind and unit of a Glue metric, from its name. Glue's `aggregate` and `s3.filesystem` metrics are
 /// per-period deltas; everything else is a gauge.
 pub fn classify(metric: &str) -> (SeriesKind, Unit) {
-    let kind = if metric.contains(".aggregate.") || metric.contains(".s3.filesystem.") {
+    let kind = if metric.contains(".aggregate.")
+        || metric.contains(".s3.filesystem.")
+        || metric.starts_with(ERROR_PREFIX)
+        || metric == SUCCEED_ALL
+    {
         SeriesKind::Delta
     } else {
         SeriesKind::Gauge
@@ -75,6 +127,10 @@ pub fn classify(metric: &str) -> (SeriesKind, Unit) {
         Unit::Milliseconds
     } else if metric.ends_with("_MB") {
         Unit::Megabytes
+    } else if metric.ends_with("_GB") {
+        Unit::Gigabytes
+    } else if metric.ends_with(".percentage") || metric == WORKER_UTILIZATION {
+        Unit::Percent
     } else if metric.ends_with(".usage") || metric.ends_with("cpuSystemLoad") {
         Unit::Ratio
     } else if metric.ends_with("bytes")
@@ -83,10 +139,20 @@ pub fn classify(metric: &str) -> (SeriesKind, Unit) {
         || metric.ends_with("BytesWritten")
         || metric.ends_with("heap.used")
         || metric.ends_with("bytesRead")
+        || metric.ends_with(".available")
+        || metric.ends_with(".used")
+        || base_name(metric).ends_with("bytesRead")
+        || base_name(metric).ends_with("bytesWrittten")
+        || base_name(metric).ends_with("bytesWritten")
     {
         Unit::Bytes
     } else {
         Unit::Count
     };
     (kind, unit)
+}
+
+/// A metric name without the `{Source=…}` / `{Sink=…}` dimension a throughput series carries.
+pub fn base_name(metric: &str) -> &str {
+    metric.split_once('{').map_or(metric, |(m, _)| m)
 }

@@ -42,6 +42,10 @@ pub enum Unit {
     Bytes,
     /// Megabytes (Glue's `diskSpaceUsed_MB`).
     Megabytes,
+    /// Gigabytes (Glue's observability `disk.available_GB`, `disk.used_GB`).
+    Gigabytes,
+    /// A percentage 0..100 (Glue's observability `*.used.percentage`, `workerUtilization`).
+    Percent,
     /// A count.
     #[default]
     Count,

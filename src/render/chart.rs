@@ -5,8 +5,8 @@ use plotters::prelude::*;
 
 use super::decimate::min_max;
 use super::timeline::Lane;
-use super::{format_time, format_value, Emphasis, Frame, Theme};
-use crate::analysis::profiles::{Line, LineKind, Profile};
+use super::{format_time, format_value, ticks, Emphasis, Frame, Theme, LEFT_AXIS_PX, MARGIN_PX};
+use crate::analysis::profiles::{Axis, Line, LineKind, Profile};
 
 /// Where the plot sits in the canvas (device pixels) and which values its edges stand for.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -103,6 +103,11 @@ fn line_style(
     }
 }
 
+/// Approximate width of `text` in `font` px sans-serif (plotters' text sizing needs a backend).
+fn text_width(text: &str, font: u32) -> i32 {
+    (text.chars().count() as f64 * font as f64 * 0.55).round() as i32
+}
+
 /// Draws a profile on `root`; returns the plot's geometry for hover and clicks.
 pub fn draw_profile<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -121,36 +126,87 @@ pub fn draw_profile<DB: DrawingBackend>(
         frame.x0 + 1.0
     };
     let y_max = if frame.y_max > 0.0 { frame.y_max } else { 1.0 };
+    let y_ticks = ticks(y_max, frame.unit);
+    let (y2_max, unit2) = frame.secondary.unwrap_or((100.0, frame.unit));
+    let y2_ticks = ticks(y2_max, unit2);
+    let y2_max = y2_ticks.last().copied().unwrap_or(1.0);
+    let px = |v: f64| (v * dpr).round() as u32;
     let mut chart = ChartBuilder::on(root)
-        .margin((8.0 * dpr) as u32)
-        .x_label_area_size((22.0 * dpr) as u32)
-        .y_label_area_size((72.0 * dpr) as u32)
+        .margin(px(MARGIN_PX))
+        .x_label_area_size(px(34.0))
+        .y_label_area_size(px(LEFT_AXIS_PX))
+        .right_y_label_area_size(if frame.secondary.is_some() {
+            px(64.0)
+        } else {
+            0
+        })
         .build_cartesian_2d(frame.x0..x1, 0.0..y_max)
-        .map_err(err)?;
+        .map_err(err)?
+        .set_secondary_coord(frame.x0..x1, 0.0..y2_max);
     let unit = frame.unit;
     let fx = |x: &f64| format_time(*x);
-    let empty = profile.max_value() <= 0.0;
-    // An empty chart keeps its frame but no value labels (0 B/s, 0 B/s … says nothing).
-    let fy = |y: &f64| {
-        if empty {
-            String::new()
-        } else {
-            format_value(*y, unit)
-        }
-    };
+    let empty = profile.is_empty();
+    // The value ticks are drawn here, not by plotters: its ticks are decimal, ours are round in
+    // the unit the labels show (512 MB, 1 GB … for bytes).
+    // Time labels about 70 px apart: eight on a wide chart, fewer on a phone.
+    let x_labels =
+        ((root.dim_in_pixel().0 as f64 / dpr - LEFT_AXIS_PX) / 70.0).clamp(2.0, 8.0) as usize;
     chart
         .configure_mesh()
-        .x_labels(8)
-        .y_labels(5)
+        .x_labels(x_labels)
+        .y_labels(0)
         .x_label_formatter(&fx)
-        .y_label_formatter(&fy)
+        .x_desc("time since the run started")
+        .y_desc(if empty { "" } else { unit.title() })
         .label_style(label_style.clone())
+        .axis_desc_style(label_style.clone())
         .axis_style(theme.grid)
-        .bold_line_style(theme.grid)
-        .light_line_style(theme.background)
-        .disable_x_mesh()
+        .disable_mesh()
         .draw()
         .map_err(err)?;
+    if frame.secondary.is_some() {
+        chart
+            .configure_secondary_axes()
+            .y_labels(0)
+            .y_desc(unit2.title())
+            .label_style(label_style.clone())
+            .axis_desc_style(label_style.clone())
+            .axis_style(theme.grid)
+            .draw()
+            .map_err(err)?;
+    }
+    let gap = px(6.0) as i32;
+    for v in &y_ticks {
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(frame.x0, *v), (x1, *v)],
+                theme.grid.stroke_width(1),
+            )))
+            .map_err(err)?;
+        if empty {
+            continue;
+        }
+        let (x, y) = chart.backend_coord(&(frame.x0, *v));
+        let text = format_value(*v, unit);
+        let w = text_width(&text, font);
+        root.draw(&Text::new(
+            text,
+            (x - gap - w, y - font as i32 / 2),
+            label_style.clone(),
+        ))
+        .map_err(err)?;
+    }
+    if frame.secondary.is_some() {
+        for v in &y2_ticks {
+            let (x, y) = chart.borrow_secondary().backend_coord(&(x1, *v));
+            root.draw(&Text::new(
+                format_value(*v, unit2),
+                (x + gap, y - font as i32 / 2),
+                label_style.clone(),
+            ))
+            .map_err(err)?;
+        }
+    }
 
     let (xr, yr) = chart.plotting_area().get_pixel_range();
     let columns = (xr.end - xr.start).max(1) as usize;
@@ -220,17 +276,27 @@ pub fn draw_profile<DB: DrawingBackend>(
     });
     for (i, line) in order {
         let (colour, width, level) = line_style(line, i, emphasis, theme, dpr);
-        let pts = drawn_points(line, frame, columns);
+        let top = match line.axis {
+            Axis::Primary => y_max,
+            Axis::Secondary => y2_max,
+        };
+        // A line clipped at the axis top (its label gives its peak) is drawn along the top.
+        let pts: Vec<(f64, f64)> = drawn_points(line, frame, columns)
+            .into_iter()
+            .map(|(t, v)| (t, v.min(top)))
+            .collect();
         if pts.is_empty() {
             continue;
         }
         let alpha = if level == 0 { 0.45 } else { 1.0 };
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                pts,
-                colour.mix(alpha).stroke_width(width),
-            )))
-            .map_err(err)?;
+        let path = PathElement::new(pts, colour.mix(alpha).stroke_width(width));
+        match line.axis {
+            Axis::Primary => chart.draw_series(std::iter::once(path)).map(|_| ()),
+            Axis::Secondary => chart
+                .draw_secondary_series(std::iter::once(path))
+                .map(|_| ()),
+        }
+        .map_err(err)?;
     }
     root.present().map_err(err)?;
     Ok(PlotArea {
@@ -284,8 +350,8 @@ pub fn draw_timeline<DB: DrawingBackend>(
     root.fill(&theme.background).map_err(err)?;
     let font = (12.0 * dpr).round() as u32;
     let (w, h) = root.dim_in_pixel();
-    let left = (72.0 * dpr) as i32 + (8.0 * dpr) as i32;
-    let right = w as i32 - (8.0 * dpr) as i32;
+    let left = ((LEFT_AXIS_PX + MARGIN_PX) * dpr).round() as i32;
+    let right = w as i32 - (MARGIN_PX * dpr).round() as i32;
     let top = (4.0 * dpr) as i32;
     let bottom = h as i32 - (4.0 * dpr) as i32;
     let n = lanes.len().max(1) as i32;

@@ -41,7 +41,7 @@ pub fn rows_at(profile: &Profile, t: f64) -> Vec<HoverRow> {
             value_at(l, t).map(|v| HoverRow {
                 label: l.label.clone(),
                 executor: l.executor.clone(),
-                value: format_value(v, profile.unit),
+                value: format_value(v, profile.unit_of(l)),
             })
         })
         .collect()
@@ -82,6 +82,7 @@ pub fn lane_at<'a>(lanes: &'a [Lane], area: &PlotArea, px: f64, py: f64) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::profiles::Axis;
 
     fn line(kind: LineKind) -> Line {
         Line {
@@ -90,6 +91,7 @@ mod tests {
             executor: Some("3".into()),
             kind,
             points: vec![(0.0, 0.0), (10.0, 10.0)],
+            axis: Axis::Primary,
         }
     }
 

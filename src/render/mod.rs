@@ -29,7 +29,7 @@ pub struct Theme {
     /// The executor the user picked.
     pub selected: RGBColor,
     /// Whole-run lines (bytes read, written, active executors, …).
-    pub series: [RGBColor; 4],
+    pub series: [RGBColor; 8],
     /// Stage colours of the task timeline.
     pub stages: [RGBColor; 8],
 }
@@ -49,6 +49,10 @@ impl Theme {
                 RGBColor(44, 160, 44),
                 RGBColor(148, 103, 189),
                 RGBColor(23, 190, 207),
+                RGBColor(140, 86, 75),
+                RGBColor(188, 189, 34),
+                RGBColor(0, 128, 128),
+                RGBColor(0, 80, 140),
             ],
             stages: [
                 RGBColor(78, 121, 167),
@@ -77,6 +81,10 @@ impl Theme {
                 RGBColor(110, 200, 110),
                 RGBColor(190, 150, 230),
                 RGBColor(80, 210, 225),
+                RGBColor(200, 150, 130),
+                RGBColor(210, 210, 90),
+                RGBColor(80, 180, 170),
+                RGBColor(60, 130, 220),
             ],
             stages: [
                 RGBColor(96, 146, 196),
@@ -108,7 +116,15 @@ pub struct Frame {
     pub y_max: f64,
     /// Unit of the values.
     pub unit: ValueUnit,
+    /// Top and unit of the right axis, when the view has lines against it.
+    pub secondary: Option<(f64, ValueUnit)>,
 }
+
+/// Width of a chart's left axis (tick labels and title), CSS px: the task timeline's lane
+/// labels take the same, so that its time axis lines up with the views'.
+pub const LEFT_AXIS_PX: f64 = 84.0;
+/// Margin around a chart, CSS px.
+pub const MARGIN_PX: f64 = 8.0;
 
 /// Which executors stand out.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -132,6 +148,13 @@ pub fn format_value(v: f64, unit: ValueUnit) -> String {
                 format!("{v:.0}")
             } else {
                 format!("{v:.2}")
+            }
+        }
+        ValueUnit::Percent => {
+            if (v - v.round()).abs() < 1e-9 {
+                format!("{v:.0} %")
+            } else {
+                format!("{v:.1} %")
             }
         }
     }
@@ -174,19 +197,34 @@ pub fn format_time(s: f64) -> String {
     format_clock(s)
 }
 
-/// A round top for a value axis: 1, 2 or 5 × 10ⁿ (or 1024ⁿ-friendly for bytes) above `max`.
-pub fn nice_max(max: f64) -> f64 {
-    if !(max.is_finite() && max > 0.0) {
-        return 1.0;
-    }
-    let exp = max.log10().floor();
-    let base = 10f64.powf(exp);
-    for m in [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0] {
-        if m * base >= max * 1.02 {
-            return m * base;
+/// Round ticks of a value axis from 0 to at least `max`: steps of 1, 2 or 5 × 10ⁿ in the unit
+/// the labels show (bytes in KB, MB, GB … of 1024), at most 5 intervals; the last is the top.
+pub fn ticks(max: f64, unit: ValueUnit) -> Vec<f64> {
+    let max = if max.is_finite() && max > 0.0 {
+        max
+    } else {
+        1.0
+    };
+    let mut scale = 1.0;
+    if matches!(unit, ValueUnit::Bytes | ValueUnit::BytesPerSecond) {
+        while max / scale >= 1024.0 {
+            scale *= 1024.0;
         }
     }
-    10.0 * base
+    let m = max / scale;
+    let exp = 10f64.powf((m / 5.0).log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|k| k * exp)
+        .find(|st| m / st <= 5.0 + 1e-9)
+        .unwrap_or(10.0 * exp);
+    let n = (m / step - 1e-9).ceil().max(1.0) as usize;
+    (0..=n).map(|i| i as f64 * step * scale).collect()
+}
+
+/// The top of a value axis for `max`: its last round tick.
+pub fn axis_top(max: f64, unit: ValueUnit) -> f64 {
+    ticks(max, unit).last().copied().unwrap_or(1.0)
 }
 
 #[cfg(test)]
@@ -194,11 +232,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nice_maxima() {
-        assert_eq!(nice_max(0.0), 1.0);
-        assert_eq!(nice_max(7.3), 8.0);
-        assert_eq!(nice_max(1.0), 1.2);
-        assert!(nice_max(123_456_789.0) >= 123_456_789.0);
+    fn ticks_are_round_in_the_unit_shown() {
+        let t = ticks(0.0, ValueUnit::Count);
+        assert_eq!(t.len(), 6);
+        assert!((t[3] - 0.6).abs() < 1e-12 && t[5] == 1.0);
+        assert_eq!(ticks(7.3, ValueUnit::Count), vec![0.0, 2.0, 4.0, 6.0, 8.0]);
+        assert_eq!(
+            ticks(100.0, ValueUnit::Percent),
+            vec![0.0, 20.0, 40.0, 60.0, 80.0, 100.0]
+        );
+        assert_eq!(axis_top(5_000.0, ValueUnit::Count), 5_000.0);
+        assert_eq!(axis_top(5_001.0, ValueUnit::Count), 6_000.0);
+        let gib = 1024f64.powi(3);
+        assert_eq!(
+            ticks(1.3 * gib, ValueUnit::Bytes),
+            vec![0.0, 0.5 * gib, gib, 1.5 * gib]
+        );
+        for max in [0.37, 3.0, 12.5, 999.0, 123_456_789.0] {
+            let t = ticks(max, ValueUnit::BytesPerSecond);
+            assert!(*t.last().unwrap() >= max && t.len() <= 6, "{max}: {t:?}");
+        }
     }
 
     #[test]

@@ -171,9 +171,57 @@ pub fn lanes_from_bytes(bytes: &[u8]) -> Option<Vec<Lane>> {
     r.0.is_empty().then_some(lanes)
 }
 
+/// The stages a timeline legend names: those with a time span, the longest first (attempts
+/// added up), at most `max`; and how many more there are.
+pub fn stage_legend(run: &Run, max: usize) -> (Vec<(u64, String)>, usize) {
+    let mut spans: Vec<(u64, String, f64)> = Vec::new();
+    for st in &run.stages {
+        let (Some(a), b) = (
+            st.submitted_s,
+            st.completed_s.unwrap_or(run.meta.duration_s),
+        ) else {
+            continue;
+        };
+        match spans.iter_mut().find(|e| e.0 == st.id) {
+            Some(e) => e.2 += (b - a).max(0.0),
+            None => spans.push((st.id, st.name.clone(), (b - a).max(0.0))),
+        }
+    }
+    crate::sorting::sort_by(&mut spans, |e| crate::sorting::Key::f(-e.2));
+    let more = spans.len().saturating_sub(max);
+    spans.truncate(max);
+    (
+        spans.into_iter().map(|(id, name, _)| (id, name)).collect(),
+        more,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stage_legend_longest_first() {
+        let mut run = Run::new(crate::model::SourceFormat::RunFile);
+        run.meta.duration_s = 100.0;
+        for (id, a, b) in [
+            (0u64, 0.0, 10.0),
+            (1, 10.0, 90.0),
+            (2, 90.0, 95.0),
+            (1, 95.0, 99.0),
+        ] {
+            run.stages.push(crate::model::Stage {
+                id,
+                name: format!("s{id}"),
+                submitted_s: Some(a),
+                completed_s: Some(b),
+                ..Default::default()
+            });
+        }
+        let (names, more) = stage_legend(&run, 2);
+        assert_eq!(names, vec![(1, "s1".to_string()), (0, "s0".to_string())]);
+        assert_eq!(more, 1);
+    }
     use crate::model::{Executor, SourceFormat, Task, TaskStatus};
 
     #[test]

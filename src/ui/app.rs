@@ -69,6 +69,7 @@ fn phase(slot: &Slot) -> u8 {
         Slot::Ready(_) => 2,
         Slot::Failed(_) => 3,
         Slot::Choose(_) => 4,
+        Slot::Split(_) => 5,
     }
 }
 
@@ -125,6 +126,16 @@ pub fn App() -> impl IntoView {
         }
     }
     urlstate::apply(dash, &params);
+    // The CPU view is shown only when a run on screen has CPU metrics (Glue's CloudWatch).
+    let has_cpu = Memo::new(move |_| {
+        dash.views.iter().any(|v| {
+            v.with(|v| {
+                v.as_ref()
+                    .and_then(|v| v.profile(View::Cpu))
+                    .is_some_and(|p| !p.lines.is_empty())
+            })
+        })
+    });
 
     // One redraw per frame for whatever changed.
     let phases = dash.slots.map(|s| Memo::new(move |_| s.with(phase)));
@@ -172,7 +183,10 @@ pub fn App() -> impl IntoView {
             .copied()
             .find(|s| {
                 dash.slots[s.index()].with_untracked(|x| {
-                    matches!(x, Slot::Empty | Slot::Failed(_) | Slot::Choose(_))
+                    matches!(
+                        x,
+                        Slot::Empty | Slot::Failed(_) | Slot::Choose(_) | Slot::Split(_)
+                    )
                 })
             })
             .unwrap_or(if dash.single {
@@ -231,29 +245,8 @@ pub fn App() -> impl IntoView {
             })}
             {dash.embed.then(|| view! { <EmbedHeader dash=dash /> })}
             <main class="views" class:single=dash.single>
-                {View::ALL.iter().map(|&view| view! {
-                    <section class="view-row" aria-label=view.title()>
-                        <h2>{view.title()}</h2>
-                        <div class="pair">
-                            {dash.sides().iter().map(|&side| {
-                                let ready = Memo::new(move |_| dash.slots[side.index()].with(|s| s.ready().is_some()));
-                                let ident = Memo::new(move |_| dash.slots[side.index()].with(|s| s.ready().map(|r| std::sync::Arc::as_ptr(&r) as usize)));
-                                view! {
-                                    <div class="cell" data-run=side.as_str()>
-                                        {move || {
-                                            ident.track();
-                                            if ready.get() {
-                                                view! { <ChartBox dash=dash side=side view=view /> }.into_any()
-                                            } else {
-                                                view! { <p class="empty">{side.title()} ": no run"</p> }.into_any()
-                                            }
-                                        }}
-                                    </div>
-                                }
-                            }).collect_view()}
-                        </div>
-                    </section>
-                }).collect_view()}
+                {View::ALL.iter().filter(|v| **v != View::Cpu).map(|&view| view_row(dash, view)).collect_view()}
+                {move || has_cpu.get().then(|| view_row(dash, View::Cpu))}
             </main>
             {(!dash.embed).then(|| view! { <super::tables::TablesPanel dash=dash /> })}
             {(!dash.embed).then(|| view! {
@@ -386,6 +379,23 @@ fn RunColumn(dash: Dash, side: Side) -> impl IntoView {
                 }
                 .into_any(),
                 Slot::Choose(c) => view! { <ChooseRun dash=dash side=side choice=c /> }.into_any(),
+                Slot::Split(names) => {
+                    let other = if side == Side::Before { Side::After } else { Side::Before };
+                    let (a, b) = (names[0].clone(), names[1].clone());
+                    let straight = format!("{a} in {}, {b} in {}", side.title(), other.title());
+                    let swapped = format!("{b} in {}, {a} in {}", side.title(), other.title());
+                    view! {
+                        <div class="choose" data-split="">
+                            <p>{format!("{a} and {b} are two runs, not one. Put one in each column?")}</p>
+                            <p class="pick">
+                                <button data-split-pick="straight" on:click=move |_| super::loader::split_files(dash, side, false)>{straight}</button>
+                                " "
+                                <button data-split-pick="swapped" on:click=move |_| super::loader::split_files(dash, side, true)>{swapped}</button>
+                            </p>
+                        </div>
+                    }
+                    .into_any()
+                }
             }}
             <div class="load-controls">
                 <label class="button">
@@ -505,7 +515,7 @@ fn EmbedHeader(dash: Dash) -> impl IntoView {
                     Slot::Ready(r) => r.run.display_name(),
                     Slot::Loading(_) => "loading…".to_string(),
                     Slot::Failed(_) => "could not be read".to_string(),
-                    Slot::Empty | Slot::Choose(_) => "no run".to_string(),
+                    Slot::Empty | Slot::Choose(_) | Slot::Split(_) => "no run".to_string(),
                 });
                 view! {
                     <span class="embed-run" data-run=side.as_str()>
@@ -543,5 +553,32 @@ fn EmbedHeader(dash: Dash) -> impl IntoView {
                 }
             >"Open the full view in Runlens ↗"</a>
         </header>
+    }
+}
+
+/// One view's row: its title and a chart box per column.
+fn view_row(dash: Dash, view: View) -> impl IntoView {
+    view! {
+                    <section class="view-row" aria-label=view.title()>
+                        <h2>{view.title()}</h2>
+                        <div class="pair">
+                            {dash.sides().iter().map(|&side| {
+                                let ready = Memo::new(move |_| dash.slots[side.index()].with(|s| s.ready().is_some()));
+                                let ident = Memo::new(move |_| dash.slots[side.index()].with(|s| s.ready().map(|r| std::sync::Arc::as_ptr(&r) as usize)));
+                                view! {
+                                    <div class="cell" data-run=side.as_str()>
+                                        {move || {
+                                            ident.track();
+                                            if ready.get() {
+                                                view! { <ChartBox dash=dash side=side view=view /> }.into_any()
+                                            } else {
+                                                view! { <p class="empty">{side.title()} ": no run"</p> }.into_any()
+                                            }
+                                        }}
+                                    </div>
+                                }
+                            }).collect_view()}
+                        </div>
+                    </section>
     }
 }

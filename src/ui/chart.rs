@@ -103,7 +103,22 @@ fn hover_at(dash: Dash, side: Side, canvas: usize, view: Option<View>, at: Point
                     let mut rows = vec![("executor".to_string(), exec.to_string())];
                     match cell {
                         Some((stage, share)) => {
-                            rows.push(("stage".into(), stage.to_string()));
+                            let name = dash.slots[side.index()].with_untracked(|s| {
+                                s.ready().and_then(|r| {
+                                    r.run
+                                        .stages
+                                        .iter()
+                                        .find(|st| st.id == stage)
+                                        .map(|st| st.name.clone())
+                                })
+                            });
+                            rows.push((
+                                "stage".into(),
+                                match name {
+                                    Some(n) if !n.is_empty() => format!("{stage} · {n}"),
+                                    _ => stage.to_string(),
+                                },
+                            ));
                             rows.push(("slots busy".into(), format!("{:.0}%", share * 100.0)));
                         }
                         None => rows.push(("".into(), "idle".into())),
@@ -136,7 +151,7 @@ fn data_table(profile: &Profile, x0: f64, x1: f64) -> impl IntoView {
                 .iter()
                 .map(|l| {
                     value_at(l, t)
-                        .map(|v| format_value(v, profile.unit))
+                        .map(|v| format_value(v, profile.unit_of(l)))
                         .unwrap_or_default()
                 })
                 .collect();
@@ -237,6 +252,56 @@ fn Legend(dash: Dash, side: Side, view: View) -> impl IntoView {
                     }
                 })
                 .collect_view()}
+        </ul>
+    }
+}
+
+/// Stages named in the task timeline's legend.
+const STAGE_LEGEND_MAX: usize = 12;
+
+/// The task timeline's stage colours: the longest stages, each a button that marks the stage in
+/// the charts (as a click in the stage table does).
+#[component]
+fn StageLegend(dash: Dash, side: Side) -> impl IntoView {
+    let th: Theme = if dash.dark.get_untracked() {
+        Theme::dark()
+    } else {
+        Theme::light()
+    };
+    let (stages, more) = dash.slots[side.index()].with_untracked(|s| {
+        s.ready()
+            .map(|r| crate::render::timeline::stage_legend(&r.run, STAGE_LEGEND_MAX))
+            .unwrap_or_default()
+    });
+    view! {
+        <ul class="legend stages" aria-label=format!("{}: stages of the task timeline", side.title())>
+            {stages
+                .into_iter()
+                .map(|(id, name)| {
+                    let colour = Theme::css(th.stages[(id as usize) % th.stages.len()]);
+                    let marked = move || dash.marked_stage[side.index()].get() == Some(id);
+                    let title = format!("stage {id}: {name}");
+                    view! {
+                        <li>
+                            <button
+                                class="exec stage"
+                                class:selected=marked
+                                aria-pressed=move || marked().to_string()
+                                title=title
+                                data-stage=id
+                                on:click=move |_| {
+                                    let m = dash.marked_stage[side.index()];
+                                    m.set(if m.get_untracked() == Some(id) { None } else { Some(id) });
+                                }
+                            >
+                                <span class="swatch" style:background-color=colour></span>
+                                {format!("stage {id}")}
+                            </button>
+                        </li>
+                    }
+                })
+                .collect_view()}
+            {(more > 0).then(|| view! { <li class="more">{format!("+{more} more in the stage table")}</li> })}
         </ul>
     }
 }
@@ -443,6 +508,7 @@ pub fn ChartBox(dash: Dash, side: Side, view: View) -> impl IntoView {
                     {canvas_events(dash, side, TIMELINE, None)}
                     <Tip dash=dash side=side canvas=TIMELINE />
                 </div>
+                <StageLegend dash=dash side=side />
             })}
             <Legend dash=dash side=side view=view />
             <p class="note">{note}</p>

@@ -9,7 +9,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use super::dom::{self, device_pixel_ratio, now_ms};
 use super::state::{canvas_index, Dash, LanesKey, Side, Slot, TIMELINE};
 use crate::analysis::profiles::{ValueUnit, View};
-use crate::render::{self, nice_max, timeline, Emphasis, Frame, Theme};
+use crate::render::{self, axis_top, timeline, Emphasis, Frame, Theme};
 
 /// The time range a column's charts show: the zoom window, else the run's own duration (fit
 /// mode), else the longest run's (shared scale).
@@ -26,15 +26,33 @@ pub fn time_range(dash: Dash, side: Side) -> (f64, f64) {
     (0.0, end.max(1.0))
 }
 
-/// The shared value-axis top of a view: both columns use the larger maximum.
-pub fn shared_y_max(dash: Dash, view: View) -> f64 {
+/// The shared value-axis top of a view: both columns use the larger maximum, rounded to a tick.
+pub fn shared_y_max(dash: Dash, view: View, unit: ValueUnit) -> f64 {
     let max = dash
         .views
         .iter()
         .filter_map(|v| v.get_untracked())
         .filter_map(|v| v.profile(view).map(|p| p.max_value()))
         .fold(0.0, f64::max);
-    nice_max(max)
+    axis_top(max, unit)
+}
+
+/// The shared right axis of a view, when either column has lines against it (percentages: at
+/// least 0..100).
+pub fn shared_secondary(dash: Dash, view: View) -> Option<(f64, ValueUnit)> {
+    let mut unit = None;
+    let mut max = 0.0f64;
+    for v in dash.views.iter().filter_map(|v| v.get_untracked()) {
+        if let Some(p) = v.profile(view).filter(|p| p.secondary.is_some()) {
+            unit = unit.or(p.secondary);
+            max = max.max(p.axis_max(crate::analysis::profiles::Axis::Secondary));
+        }
+    }
+    let unit = unit?;
+    if unit == ValueUnit::Percent {
+        max = max.max(100.0);
+    }
+    Some((axis_top(max, unit), unit))
 }
 
 /// Makes every canvas' pixel buffer match its CSS size × device pixel ratio: all sizes are read
@@ -175,8 +193,9 @@ fn draw_chart(dash: Dash, side: Side, chart: usize, theme: &Theme, dpr: f64) -> 
         let frame = Frame {
             x0,
             x1,
-            y_max: shared_y_max(dash, view),
+            y_max: shared_y_max(dash, view, profile.unit),
             unit: profile.unit,
+            secondary: shared_secondary(dash, view),
         };
         let Ok(area) = render::draw_profile(&root, profile, &frame, &emphasis, theme, dpr) else {
             return false;
@@ -186,7 +205,8 @@ fn draw_chart(dash: Dash, side: Side, chart: usize, theme: &Theme, dpr: f64) -> 
         return true;
     }
     let width = canvas.width() as f64;
-    let columns = (width - 88.0 * dpr).max(1.0) as usize;
+    let columns =
+        (width - (render::LEFT_AXIS_PX + 2.0 * render::MARGIN_PX) * dpr).max(1.0) as usize;
     // The raster depends on the run, the time range and the width only: a highlight or theme
     // change reuses it.
     let key = (
@@ -218,6 +238,7 @@ fn draw_chart(dash: Dash, side: Side, chart: usize, theme: &Theme, dpr: f64) -> 
         x1,
         y_max: 1.0,
         unit: ValueUnit::Count,
+        secondary: None,
     };
     let drawn = dash.lanes.with_value(|l| {
         render::draw_timeline(&root, &l[side.index()], &frame, &emphasis, theme, dpr)
@@ -309,12 +330,19 @@ fn mark_rendered_once(dash: Dash) {
                 let timeline_due = dash.canvases[s.index()][TIMELINE]
                     .get_untracked()
                     .is_some_and(|c| drawable(&c));
-                dash.areas.with_value(|a| {
-                    a[s.index()].iter().take(4).all(Option::is_some)
-                        && (!timeline_due || a[s.index()][TIMELINE].is_some())
-                })
+                // Every view shown (the CPU view only for runs with CPU metrics).
+                let views_due = View::ALL.iter().all(|v| {
+                    let i = canvas_index(*v);
+                    dash.canvases[s.index()][i].get_untracked().is_none()
+                        || dash.areas.with_value(|a| a[s.index()][i].is_some())
+                });
+                views_due
+                    && dash.areas.with_value(|a| {
+                        a[s.index()].iter().take(2).all(Option::is_some)
+                            && (!timeline_due || a[s.index()][TIMELINE].is_some())
+                    })
             }
-            Slot::Empty | Slot::Failed(_) | Slot::Choose(_) => true,
+            Slot::Empty | Slot::Failed(_) | Slot::Choose(_) | Slot::Split(_) => true,
         })
     });
     let anything = dash

@@ -339,6 +339,36 @@ struct Origin {
     url: Option<String>,
 }
 
+thread_local! {
+    /// The two files of a [`Slot::Split`] offer, with the column they were picked for.
+    static SPLIT: std::cell::RefCell<Option<(Side, Vec<web_sys::File>)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Takes up a [`Slot::Split`] offer of column `side`: its first file there and its second in
+/// the other column (`swap`: the other way round).
+pub fn split_files(dash: Dash, side: Side, swap: bool) {
+    let Some((from, mut files)) = SPLIT.with(|s| s.borrow_mut().take()) else {
+        return;
+    };
+    if from != side || files.len() != 2 {
+        return;
+    }
+    if swap {
+        files.swap(0, 1);
+    }
+    let other = if side == Side::Before {
+        Side::After
+    } else {
+        Side::Before
+    };
+    let second = files.pop();
+    load_files(dash, side, files);
+    if let Some(f) = second {
+        load_files(dash, other, vec![f]);
+    }
+}
+
 /// Loads files picked or dropped together (one run: a log, the parts of a rolling log, or the
 /// files of a CloudWatch export; or a ZIP of runs) into `side`.
 pub fn load_files(dash: Dash, side: Side, files: Vec<web_sys::File>) {
@@ -356,6 +386,13 @@ pub fn load_files(dash: Dash, side: Side, files: Vec<web_sys::File>) {
     };
     let plan = match plan_files(&label, &names) {
         Ok(p) => p,
+        // Two runs picked for one column: offer one in each.
+        Err(_) if files.len() == 2 && !dash.single => {
+            SPLIT.with(|s| *s.borrow_mut() = Some((side, files)));
+            dash.slots[side.index()]
+                .set(Slot::Split(Arc::new([names[0].clone(), names[1].clone()])));
+            return;
+        }
         Err(e) => {
             dash.slots[side.index()].set(Slot::Failed(format!(
                 "{e}. Drop one run per column: one event log, the files of one rolling log, or one CloudWatch export."

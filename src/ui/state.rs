@@ -64,6 +64,8 @@ pub struct LoadedRun {
     parts: std::sync::OnceLock<(Vec<u8>, Vec<u8>)>,
     /// Its tables: from the worker that read it, or asked of one ([`Dash::ask_tables`]).
     tables: std::sync::OnceLock<Arc<Tables>>,
+    /// Its findings: from the worker that read it, or made with the tables.
+    findings: std::sync::OnceLock<Vec<crate::analysis::findings::Finding>>,
     /// Set once a worker was asked for the tables.
     tables_asked: AtomicBool,
     /// The worker that keeps this run to rasterise its task timeline (`work::serve`), if any.
@@ -108,14 +110,22 @@ impl LoadedRun {
             views,
             tables,
         } = made;
-        let analysis =
-            analysis.unwrap_or_else(|| analysis::analyse(&loaded.run, DEFAULT_PRICE_PER_DPU_HOUR));
+        let findings = std::sync::OnceLock::new();
+        let analysis = match analysis {
+            Some(mut a) => {
+                let _ = findings.set(std::mem::take(&mut a.findings));
+                a
+            }
+            // The findings come from a worker, with the tables (`Dash::ask_tables`).
+            None => analysis::analyse_without_findings(&loaded.run, DEFAULT_PRICE_PER_DPU_HOUR),
+        };
         let made_tables = std::sync::OnceLock::new();
         if let Some(t) = tables {
             let _ = made_tables.set(Arc::new(t));
         }
         LoadedRun {
             tables: made_tables,
+            findings,
             tables_asked: AtomicBool::new(false),
             views: std::sync::Mutex::new(
                 views
@@ -172,6 +182,12 @@ impl LoadedRun {
         self.tables.get().cloned()
     }
 
+    /// Its findings, most severe first, once made (for a run the page read itself, after
+    /// [`Dash::ask_tables`]).
+    pub fn findings(&self) -> Option<&[crate::analysis::findings::Finding]> {
+        self.findings.get().map(Vec::as_slice)
+    }
+
     /// The straggler executor's id, if any.
     pub fn straggler(&self) -> Option<&str> {
         self.analysis
@@ -217,6 +233,9 @@ pub enum Slot {
     Failed(String),
     /// An archive held several runs: the user picks the one for this column.
     Choose(Arc<Choice>),
+    /// Two files that are not one run were picked for this column: the page offers to put one
+    /// in each column (the names; the files wait in `loader`).
+    Split(Arc<[String; 2]>),
 }
 
 /// The runs of an archive, waiting for the user to pick one.
@@ -238,6 +257,7 @@ impl PartialEq for Slot {
             (Slot::Ready(a), Slot::Ready(b)) => Arc::ptr_eq(a, b),
             (Slot::Failed(a), Slot::Failed(b)) => a == b,
             (Slot::Choose(a), Slot::Choose(b)) => Arc::ptr_eq(a, b),
+            (Slot::Split(a), Slot::Split(b)) => Arc::ptr_eq(a, b),
             _ => false,
         }
     }
@@ -274,10 +294,10 @@ impl RunViews {
     }
 }
 
-/// Canvas slots per side: the four views plus the task timeline.
-pub const CANVASES: usize = 5;
+/// Canvas slots per side: the five views plus the task timeline.
+pub const CANVASES: usize = 6;
 /// Index of the task timeline canvas.
-pub const TIMELINE: usize = 4;
+pub const TIMELINE: usize = 5;
 
 /// Index of a view's canvas.
 pub fn canvas_index(view: View) -> usize {
@@ -286,6 +306,7 @@ pub fn canvas_index(view: View) -> usize {
         View::Shuffle => 1,
         View::Execution => 2,
         View::Memory => 3,
+        View::Cpu => 4,
     }
 }
 
@@ -495,10 +516,13 @@ impl Dash {
             .with_value(|c| c[side.index()].store(true, Ordering::Relaxed));
     }
 
-    /// Has a worker make the tables of a run the page read itself (once per run); they arrive
-    /// in [`LoadedRun::tables`] and bump [`Dash::tables_tick`].
+    /// Has a worker make the tables and findings of a run the page read itself (once per run);
+    /// they arrive in [`LoadedRun::tables`] and [`LoadedRun::findings`] and bump
+    /// [`Dash::tables_tick`].
     pub fn ask_tables(&self, run: &Arc<LoadedRun>) {
-        if run.tables.get().is_some() || run.tables_asked.swap(true, Ordering::Relaxed) {
+        if (run.tables.get().is_some() && run.findings.get().is_some())
+            || run.tables_asked.swap(true, Ordering::Relaxed)
+        {
             return;
         }
         let (json, tasks) = run.parts();
@@ -515,15 +539,21 @@ impl Dash {
         let key = format!("tables:{}", Arc::as_ptr(run) as usize);
         super::work::start(&key, job, None, Some(120_000), move |reply| {
             let Some(run) = weak.upgrade() else { return };
-            let made = match reply {
-                Ok(super::work::Reply::Done(d)) => super::work::get(&d, "tables")
-                    .as_string()
-                    .and_then(|t| serde_json::from_str::<Tables>(&t).ok()),
+            let (made, findings) = match reply {
+                Ok(super::work::Reply::Done(d)) => (
+                    super::work::get(&d, "tables")
+                        .as_string()
+                        .and_then(|t| serde_json::from_str::<Tables>(&t).ok()),
+                    super::work::get(&d, "findings")
+                        .as_string()
+                        .and_then(|t| serde_json::from_str(&t).ok()),
+                ),
                 Ok(super::work::Reply::Progress(_)) => return,
-                Err(_) => None,
+                Err(_) => (None, None),
             };
             // Tables that could not be made show as empty, not as "making" for ever.
             let _ = run.tables.set(Arc::new(made.unwrap_or_default()));
+            let _ = run.findings.set(findings.unwrap_or_default());
             tick.update(|t| *t = t.wrapping_add(1));
         });
     }

@@ -277,19 +277,26 @@ pub fn StragglerCallout(dash: Dash, side: Side) -> impl IntoView {
 pub fn Findings(dash: Dash, side: Side) -> impl IntoView {
     move || {
         let loaded = dash.slots[side.index()].with(|s| s.ready())?;
-        let items: Vec<_> = loaded
-            .analysis
-            .findings
+        dash.tables_tick.track();
+        let made = loaded.findings();
+        if made.is_none() {
+            // A run the page read itself: a worker makes its findings.
+            dash.ask_tables(&loaded);
+        }
+        let items: Vec<_> = made
+            .unwrap_or_default()
             .iter()
             .filter(|f| f.kind != "straggler" && f.kind != "cost")
             .cloned()
             .collect();
         let warnings = loaded.run.warnings.clone();
-        let none = items.is_empty();
+        let none = made.is_some() && items.is_empty();
+        let pending = made.is_none();
         Some(view! {
             <div class="findings">
                 <h3>{format!("{}: findings", side.title())}</h3>
                 {none.then(|| view! { <p class="none" data-none="">"None found."</p> })}
+                {pending.then(|| view! { <p class="none" data-pending="">"Looking for findings…"</p> })}
                 <ul>
                     {items
                         .into_iter()

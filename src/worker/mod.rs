@@ -12,8 +12,9 @@
 //!   - `{op: "url", url, name, label, entry}`: an absolute URL (`entry` picks one run of an
 //!     archive);
 //!   - `{op: "preset", name}`: a preset of the simulator, simulated;
-//!   - `{op: "tables", run, tasks}` (the parts of a run): its tables, answered as `{kind: "done",
-//!     tables: string (JSON of `analysis::tables::Tables`)}`;
+//!   - `{op: "tables", run, tasks}` (the parts of a run): its tables and findings, answered as
+//!     `{kind: "done", tables: string (JSON of `analysis::tables::Tables`), findings: string (JSON
+//!     of `[analysis::findings::Finding]`)}`;
 //!   - `{op: "serve", run, tasks}` (the parts of a run): the worker keeps the run and answers
 //!     `{op: "raster", id, x0, x1, columns}` with `{kind: "raster", id, lanes: Uint8Array
 //!     (render::timeline::lanes_to_bytes), raster_ms}`, for as long as the page keeps it;
@@ -369,12 +370,19 @@ fn preset(job: &JsValue) -> Result<(Object, Array), String> {
 fn tables(job: &JsValue) -> Result<(Object, Array), String> {
     let run = run_of_job(job, "run")?;
     let tables = crate::analysis::tables::tables(&run);
+    let analysis = crate::analysis::analyse(&run, crate::model::glue::DEFAULT_PRICE_PER_DPU_HOUR);
     Ok((
         obj(&[
             ("kind", "done".into()),
             (
                 "tables",
                 serde_json::to_string(&tables).unwrap_or_default().into(),
+            ),
+            (
+                "findings",
+                serde_json::to_string(&analysis.findings)
+                    .unwrap_or_default()
+                    .into(),
             ),
         ]),
         Array::new(),

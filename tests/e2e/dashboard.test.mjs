@@ -175,7 +175,8 @@ test('every input format by URL: plain, lz4 and zstd event logs, a CloudWatch ex
       assert.equal(await page.locator('[data-error]').count(), 0, await page.locator('[data-error]').allTextContents().then(String));
       assert.equal(await field(page, 'after', 'duration'), duration, url);
       assert.equal(await field(page, 'after', 'tasks'), tasks, url);
-      assert.equal((await charts(page, 'after')).length, 4, url);
+      // The four views; a CloudWatch export with CPU load adds the CPU load view.
+      assert.equal((await charts(page, 'after')).length, url.includes('cloudwatch') ? 5 : 4, url);
     }
     // The CloudWatch example (from the documented AWS CLI output shape) finds executor 3 alone.
     await loadUrl(page, 'after', cases[3][0], cases[3][1]);

@@ -11,7 +11,14 @@
 //! `glue_ALL_s3_filesystem_read_bytes` ↔ `glue.ALL.s3.filesystem.read_bytes`,
 //! `glue_driver_BlockManager_disk_diskSpaceUsed_MB` ↔ `glue.driver.BlockManager.disk.diskSpaceUsed_MB`.
 //! Suffixes are matched whole against the known list (some contain underscores of their own:
-//! `read_bytes`, `diskSpaceUsed_MB`), never by replacing every underscore.
+//! `read_bytes`, `diskSpaceUsed_MB`), never by replacing every underscore. The hyphen of
+//! `memory.non-heap.*` is written as an underscore too (`glue_ALL_memory_non_heap_used`).
+//! Observability metrics: `glue_driver_skewness_stage`, `glue_driver_workerUtilization`,
+//! `glue_ALL_disk_used_percentage`, `glue_error_OUT_OF_MEMORY_ERROR`, `glue_succeed_ALL`.
+//!
+//! Throughput metrics (`glue.driver.bytesRead`, …) carry a `Source` or `Sink` dimension; a label
+//! that names it (`glue.driver.bytesRead Source=orders`) gives the series the name
+//! `glue.driver.bytesRead{Source=orders}`, so that two sources stay two series.
 
 /// Suffixes reported per executor, for the driver and for `ALL`.
 const PER_EXECUTOR_SUFFIXES: &[&str] = &[
@@ -27,13 +34,56 @@ const DRIVER_SUFFIXES: &[&str] = &[
     "ExecutorAllocationManager.executors.numberAllExecutors",
     "ExecutorAllocationManager.executors.numberMaxNeededExecutors",
     "BlockManager.disk.diskSpaceUsed_MB",
+    "skewness.stage",
+    "skewness.job",
+    "workerUtilization",
 ];
+
+/// Observability suffixes reported for the driver and for `ALL` executors.
+const DRIVER_AND_ALL_SUFFIXES: &[&str] = &[
+    "memory.heap.available",
+    "memory.heap.used",
+    "memory.heap.used.percentage",
+    "memory.non-heap.available",
+    "memory.non-heap.used",
+    "memory.non-heap.used.percentage",
+    "memory.total.available",
+    "memory.total.used",
+    "memory.total.used.percentage",
+    "disk.available_GB",
+    "disk.used_GB",
+    "disk.used.percentage",
+];
+
+/// The `{Source=…}` / `{Sink=…}` a label gives a throughput metric, when it names one.
+fn dimension_in(label: &str, metric: &str) -> Option<String> {
+    let base = metric.rsplit('.').next()?;
+    if !crate::model::metrics::THROUGHPUT.contains(&base) {
+        return None;
+    }
+    for key in ["Source", "Sink"] {
+        for sep in ["=", ": ", ":"] {
+            let pat = format!("{key}{sep}");
+            if let Some(pos) = label.find(&pat) {
+                let rest = &label[pos + pat.len()..];
+                let value: String = rest
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | ')' | ']' | '}'))
+                    .collect();
+                if !value.is_empty() {
+                    return Some(format!("{{{key}={value}}}"));
+                }
+            }
+        }
+    }
+    None
+}
 
 /// The Glue metric name in a CloudWatch label: the first `glue.`-prefixed dotted name in it, so a
 /// label with text added around the name (`glue.1.jvm.heap.used (JobName: x)`) still names it.
 pub(crate) fn metric_from_label(label: &str) -> Option<String> {
     let bytes = label.as_bytes();
-    let is_name_char = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'.';
+    let is_name_char = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c == b'-';
     let mut from = 0;
     while let Some(pos) = label[from..].find("glue.") {
         let start = from + pos;
@@ -48,7 +98,10 @@ pub(crate) fn metric_from_label(label: &str) -> Option<String> {
         let name = label[start..end].trim_end_matches('.');
         let segments: Vec<&str> = name.split('.').collect();
         if segments.len() >= 3 && segments.iter().all(|s| !s.is_empty()) {
-            return Some(name.to_string());
+            return Some(match dimension_in(label, name) {
+                Some(d) => format!("{name}{d}"),
+                None => name.to_string(),
+            });
         }
     }
     None
@@ -58,6 +111,22 @@ pub(crate) fn metric_from_label(label: &str) -> Option<String> {
 pub(crate) fn metric_from_id(id: &str) -> Option<String> {
     let rest = id.strip_prefix("glue_")?;
     let (source, suffix) = rest.split_once('_')?;
+    // glue.succeed.ALL and glue.error.<CATEGORY>: categories are upper-case words.
+    if source == "succeed" && matches!(suffix, "ALL" | "all") {
+        return Some(crate::model::metrics::SUCCEED_ALL.to_string());
+    }
+    if source == "error" {
+        let upper = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
+        };
+        return match suffix {
+            "ALL" | "all" => Some(crate::model::metrics::ERROR_ALL.to_string()),
+            s if upper(s) => Some(format!("glue.error.{s}")),
+            _ => None,
+        };
+    }
     let source = match source {
         "driver" => "driver",
         "ALL" | "all" => "ALL",
@@ -67,14 +136,25 @@ pub(crate) fn metric_from_id(id: &str) -> Option<String> {
     let matches = |known: &str| {
         known
             .bytes()
-            .map(|c| if c == b'.' { b'_' } else { c })
+            .map(|c| if c == b'.' || c == b'-' { b'_' } else { c })
             .eq(suffix.bytes())
     };
     if let Some(known) = PER_EXECUTOR_SUFFIXES.iter().find(|k| matches(k)) {
         return Some(format!("glue.{source}.{known}"));
     }
+    if source == "driver" || source == "ALL" {
+        if let Some(known) = DRIVER_AND_ALL_SUFFIXES.iter().find(|k| matches(k)) {
+            return Some(format!("glue.{source}.{known}"));
+        }
+    }
     if source != "driver" {
         return None;
+    }
+    if let Some(known) = crate::model::metrics::THROUGHPUT
+        .iter()
+        .find(|k| matches(k))
+    {
+        return Some(format!("glue.driver.{known}"));
     }
     if let Some(known) = DRIVER_SUFFIXES.iter().find(|k| matches(k)) {
         return Some(format!("glue.driver.{known}"));
@@ -94,7 +174,7 @@ mod tests {
 
     /// The Id the convention gives a metric: its dots as underscores.
     fn id_for(metric: &str) -> String {
-        metric.replace('.', "_")
+        metric.replace(['.', '-'], "_")
     }
 
     #[test]
@@ -128,6 +208,31 @@ mod tests {
             names.push(format!("glue.{ex}.s3.filesystem.read_bytes"));
             names.push(format!("glue.{ex}.s3.filesystem.write_bytes"));
         }
+        names.extend(
+            [
+                metrics::SKEWNESS_STAGE,
+                metrics::SKEWNESS_JOB,
+                metrics::WORKER_UTILIZATION,
+                metrics::SUCCEED_ALL,
+                metrics::ERROR_ALL,
+                "glue.error.OUT_OF_MEMORY_ERROR",
+                "glue.error.DISK_NO_SPACE_ERROR",
+                "glue.driver.bytesRead",
+                "glue.driver.bytesWrittten",
+                "glue.driver.filesWritten",
+            ]
+            .map(String::from),
+        );
+        for src in ["driver", "ALL"] {
+            for area in ["heap", "non-heap", "total"] {
+                names.push(metrics::memory_used_percentage(src, area));
+                names.push(format!("glue.{src}.memory.{area}.used"));
+                names.push(format!("glue.{src}.memory.{area}.available"));
+            }
+            names.push(metrics::disk_used_percentage(src));
+            names.push(format!("glue.{src}.disk.used_GB"));
+            names.push(format!("glue.{src}.disk.available_GB"));
+        }
         for name in names {
             assert_eq!(
                 metric_from_id(&id_for(&name)).as_deref(),
@@ -154,6 +259,10 @@ mod tests {
             "glue_ALL_BlockManager_disk_diskSpaceUsed_MB",
             "glue_1_jvm_heap",
             "glue_driver_disk_space_used",
+            "glue_3_memory_heap_used_percentage",
+            "glue_error_oom",
+            "glue_succeed_3",
+            "glue_ALL_skewness_stage",
         ] {
             assert_eq!(metric_from_id(id), None, "{id}");
         }
@@ -176,6 +285,23 @@ mod tests {
         assert_eq!(
             metric_from_label("glue.ALL.s3.filesystem.read_bytes (Sum)").as_deref(),
             Some("glue.ALL.s3.filesystem.read_bytes")
+        );
+        assert_eq!(
+            metric_from_label("glue.driver.bytesRead Source=orders").as_deref(),
+            Some("glue.driver.bytesRead{Source=orders}")
+        );
+        assert_eq!(
+            metric_from_label("glue.driver.filesWritten (Sink: s3://b/out)").as_deref(),
+            Some("glue.driver.filesWritten{Sink=s3://b/out}")
+        );
+        assert_eq!(
+            metric_from_label("glue.ALL.memory.non-heap.used.percentage").as_deref(),
+            Some("glue.ALL.memory.non-heap.used.percentage")
+        );
+        // A dimension only for throughput metrics.
+        assert_eq!(
+            metric_from_label("glue.1.jvm.heap.used Source=x").as_deref(),
+            Some("glue.1.jvm.heap.used")
         );
         assert_eq!(metric_from_label("S3 bytes read"), None);
         assert_eq!(metric_from_label("myglue.driver.x"), None);

@@ -1,0 +1,150 @@
+// Glue's CloudWatch metrics in Debian's headless Chromium: a job-metrics export with the Glue 4.0+
+// observability metrics of the same run (tests/fixtures/cloudwatch, built from the AWS CLI's
+// documented output shapes) shows the CPU load view, worker utilization and memory/disk
+// percentages on a right axis, and the findings they give; the LARGE log's "max needed
+// executors" is drawn clipped with its peak in the legend. No sideways scroll at 420 and
+// 1440 px; a screenshot of each (tests/e2e/artifacts).
+
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { launch, openPage, waitUntilReady } from './browser.mjs';
+import { serve } from './server.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
+const dist = resolve(repo, 'dist');
+const fixtures = resolve(repo, 'tests/fixtures/cloudwatch');
+const data = process.env.RUNLENS_DATA ?? resolve(repo, '../shared/data');
+const artifacts = resolve(here, 'artifacts');
+const large = resolve(data, 'spark-local/app-20261121234021-0000.zstd');
+
+let server;
+let browser;
+
+before(async () => {
+  assert.ok(existsSync(resolve(dist, 'index.html')), `${dist}/index.html is missing: run \`trunk build --release\` first`);
+  const also = existsSync(data) ? [['/data/', data]] : [];
+  server = await serve(dist, { mount: '/app/', also });
+  browser = await launch();
+  await mkdir(artifacts, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function open(query, options = {}) {
+  const session = await openPage(browser, options);
+  await session.page.goto(server.url + query);
+  await waitUntilReady(session.page, 90_000);
+  return session;
+}
+
+async function assertNoSidewaysScroll(page, what) {
+  const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+  assert.ok(scroll <= client, `${what}: the page scrolls sideways (${scroll} > ${client})`);
+}
+
+const legend = (page, side, view) =>
+  page.$$eval(`figure.chart[data-view="${view}"][data-run="${side}"] .legend li`, (lis) => lis.map((li) => li.textContent.trim()));
+
+test('Glue observability metrics: the CPU view, right-axis percentages, findings', { timeout: 120_000 }, async () => {
+  for (const width of [1440, 420]) {
+    const { context, page, problems } = await open('', { viewport: { width, height: 1000 } });
+    try {
+      // The built-in examples have no CPU load: no CPU view.
+      assert.equal(await page.locator('section.view-row[aria-label="CPU load"]').count(), 0);
+      await page.setInputFiles('section.run[data-run="before"] input[type="file"] >> nth=0', [
+        resolve(fixtures, 'get-job-run.json'),
+        resolve(fixtures, 'get-metric-data.json'),
+        resolve(fixtures, 'get-metric-data-observability.json'),
+      ]);
+      await page.waitForSelector('section.view-row[aria-label="CPU load"] figure.chart[data-run="before"] .legend', { timeout: 60_000 });
+      const cpu = await legend(page, 'before', 'cpu');
+      assert.ok(cpu.includes('all executors (average)'), cpu.join(' | '));
+      assert.ok(cpu.includes('driver') && cpu.includes('executor 3') && cpu.includes('executor 10'), cpu.join(' | '));
+      // The straggler is marked there too.
+      assert.equal(await page.locator('figure.chart[data-view="cpu"][data-run="before"] button.exec.straggler[data-executor="3"]').count(), 1);
+      const exec = await legend(page, 'before', 'execution');
+      assert.ok(exec.includes('worker utilization (right axis)'), exec.join(' | '));
+      assert.ok(exec.includes('stage skewness'), exec.join(' | '));
+      const mem = await legend(page, 'before', 'memory');
+      assert.ok(mem.some((l) => /^executors disk used % \(right axis\)$/.test(l)), mem.join(' | '));
+      // The findings they give, under the Before heading.
+      await page.waitForSelector('.insight[data-run="before"] [data-finding="low-worker-utilization"]');
+      assert.equal(await page.locator('.insight[data-run="before"] [data-finding="glue-skew"]').count(), 1);
+      // The After column (an example without CPU metrics) says why its CPU chart is empty.
+      const note = await page.textContent('figure.chart[data-view="cpu"][data-run="after"] .note');
+      assert.match(note, /no CPU metrics/);
+      // The charts are drawn (not blank) and the tooltip gives percentages on the right axis.
+      const canvas = page.locator('figure.chart[data-view="execution"][data-run="before"] canvas').first();
+      await canvas.scrollIntoViewIfNeeded();
+      const box = await canvas.boundingBox();
+      await page.mouse.move(box.x + 100 + (box.width - 110) * 0.05, box.y + box.height / 2);
+      await page.waitForSelector('figure.chart[data-view="execution"][data-run="before"] .tooltip');
+      const tip = await page.textContent('figure.chart[data-view="execution"][data-run="before"] .tooltip');
+      assert.match(tip, /worker utilization \(right axis\)\s*\d+(\.\d)? %/, tip);
+      await page.mouse.move(0, 0);
+      await assertNoSidewaysScroll(page, `Glue metrics at ${width} px`);
+      await page.screenshot({ path: resolve(artifacts, `glue-observability-${width}.png`), fullPage: true });
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  }
+});
+
+test('LARGE: max needed executors is drawn clipped, its peak in the legend', { timeout: 180_000, skip: !existsSync(large) && 'no shared data' }, async () => {
+  for (const width of [1440, 420]) {
+    const { context, page, problems } = await open('?run=../data/spark-local/app-20261121234021-0000.zstd', { viewport: { width, height: 1000 } });
+    try {
+      const exec = await legend(page, 'before', 'execution');
+      const needed = exec.find((l) => l.startsWith('max needed executors'));
+      assert.match(needed ?? '', /^max needed executors \(off scale: peak [\d,]+\)$/, exec.join(' | '));
+      await assertNoSidewaysScroll(page, `LARGE at ${width} px`);
+      await page.screenshot({ path: resolve(artifacts, `large-${width}.png`), fullPage: true });
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  }
+});
+
+test('two runs picked for one column: the page offers one in each', { timeout: 120_000, skip: !existsSync(resolve(data, 'spark-local')) && 'no shared data' }, async () => {
+  const { context, page, problems } = await open('');
+  try {
+    const a = resolve(data, 'spark-local/app-20261121232835-0000');
+    const b = resolve(data, 'spark-local/app-20261121233028-0000.lz4');
+    await page.setInputFiles('section.run[data-run="after"] input[type="file"] >> nth=0', [a, b]);
+    await page.waitForSelector('section.run[data-run="after"] [data-split]');
+    const offer = await page.textContent('section.run[data-run="after"] [data-split]');
+    assert.match(offer, /two runs, not one/);
+    await page.click('section.run[data-run="after"] button[data-split-pick="swapped"]');
+    // Swapped: the second file in After (where they were picked), the first in Before.
+    await page.waitForFunction(() => document.querySelector('section.run[data-run="before"] [data-field="duration"]')?.textContent === '1 min 43 s' &&
+      document.querySelector('section.run[data-run="after"] [data-field="duration"]')?.textContent === '2 min 16 s', null, { timeout: 60_000 });
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+test('what-if at 420 and 1440 px: the table and long failure reasons wrap, nothing scrolls sideways', { timeout: 120_000 }, async () => {
+  for (const width of [1440, 420]) {
+    const { context, page, problems } = await open('?whatif=preset:q80-local-shuffle', { viewport: { width, height: 1000 } });
+    try {
+      await page.waitForSelector('.whatif table');
+      await assertNoSidewaysScroll(page, `what-if at ${width} px`);
+      await page.screenshot({ path: resolve(artifacts, `whatif-q80-${width}.png`), fullPage: true });
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  }
+});
