@@ -117,7 +117,9 @@ pub fn WhereTheTimeWent(dash: Dash) -> impl IntoView {
                     }
                     _ => None,
                 };
-                let class = if m.delta_s < 0.0 {
+                let class = if m.delta_s.abs() < 0.0005 {
+                    "delta"
+                } else if m.delta_s < 0.0 {
                     "delta faster"
                 } else {
                     "delta slower"

@@ -148,3 +148,28 @@ test('what-if at 420 and 1440 px: the table and long failure reasons wrap, nothi
     }
   }
 });
+
+test('the task timeline\'s stage legend marks a stage; the mark is in the link and survives a reload', { timeout: 120_000, skip: !existsSync(resolve(data, 'spark-local')) && 'no shared data' }, async () => {
+  const q = `?before=${encodeURIComponent('../data/spark-local/app-20261121232835-0000')}&after=${encodeURIComponent('../data/spark-local/app-20261121233028-0000.lz4')}`;
+  const { context, page, problems } = await open(q);
+  try {
+    const buttons = page.locator('figure.chart[data-view="execution"][data-run="after"] ul.legend.stages button[data-stage]');
+    assert.ok(await buttons.count() >= 2, 'a stage legend under the timeline');
+    const first = buttons.first();
+    const id = await first.getAttribute('data-stage');
+    assert.match(await first.getAttribute('title'), new RegExp(`^stage ${id}: `));
+    await first.click();
+    await page.waitForFunction((s) => new URL(location.href).searchParams.get('stage') === `after:${s}`, id);
+    assert.equal(await first.getAttribute('aria-pressed'), 'true');
+    // The stage table row is marked too, and the link reproduces the mark.
+    await page.reload();
+    await waitUntilReady(page, 90_000);
+    assert.equal(await page.locator(`figure.chart[data-view="execution"][data-run="after"] ul.legend.stages button[data-stage="${id}"]`).getAttribute('aria-pressed'), 'true');
+    // A second click clears it.
+    await page.click(`figure.chart[data-view="execution"][data-run="after"] ul.legend.stages button[data-stage="${id}"]`);
+    await page.waitForFunction(() => !new URL(location.href).searchParams.get('stage'));
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
