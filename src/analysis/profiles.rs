@@ -490,9 +490,14 @@ fn etl(run: &Run, period_s: f64) -> Profile {
             period_s,
             lines,
             spans: Vec::new(),
-            note: format!(
-                "Task input and output bytes, spread over each task's run time, all executors and per executor (read + written), per {period_s} s."
-            ),
+            note: if total > 0.0 {
+                format!(
+                    "Task input and output bytes, spread over each task's run time, all executors and per executor (read + written), per {period_s} s."
+                )
+            } else {
+                "No task read input or wrote output (no input or output bytes in the task metrics)."
+                    .into()
+            },
             secondary: None,
             scale_max: None,
         };

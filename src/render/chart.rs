@@ -5,7 +5,9 @@ use plotters::prelude::*;
 
 use super::decimate::min_max;
 use super::timeline::Lane;
-use super::{format_time, format_value, ticks, Emphasis, Frame, Theme, LEFT_AXIS_PX, MARGIN_PX};
+use super::{
+    format_time, format_value, ticks, Emphasis, Frame, Theme, LEFT_AXIS_PX, MARGIN_PX, RIGHT_PX,
+};
 use crate::analysis::profiles::{Axis, Line, LineKind, Profile};
 
 /// Where the plot sits in the canvas (device pixels) and which values its edges stand for.
@@ -133,6 +135,11 @@ pub fn draw_profile<DB: DrawingBackend>(
     let px = |v: f64| (v * dpr).round() as u32;
     let mut chart = ChartBuilder::on(root)
         .margin(px(MARGIN_PX))
+        .margin_right(px(if frame.secondary.is_some() {
+            MARGIN_PX
+        } else {
+            RIGHT_PX
+        }))
         .x_label_area_size(px(34.0))
         .y_label_area_size(px(LEFT_AXIS_PX))
         .right_y_label_area_size(if frame.secondary.is_some() {
@@ -264,13 +271,45 @@ pub fn draw_profile<DB: DrawingBackend>(
         } else {
             profile.note.as_str()
         };
-        let w = (text.len() as f64 * font as f64 * 0.27) as i32;
-        root.draw(&Text::new(text.to_string(), (cx - w, cy), style))
+        // Wrapped to the plot's width, centred.
+        let max_chars = (((xr.end - xr.start) as f64 / (font as f64 * 0.55)) as usize).max(12);
+        let mut lines: Vec<String> = Vec::new();
+        for word in text.split_whitespace() {
+            match lines.last_mut() {
+                Some(l) if l.chars().count() + 1 + word.chars().count() <= max_chars => {
+                    l.push(' ');
+                    l.push_str(word);
+                }
+                _ => lines.push(word.to_string()),
+            }
+        }
+        let line_h = (font as f64 * 1.3) as i32;
+        let top = cy - line_h * lines.len() as i32 / 2;
+        for (k, l) in lines.into_iter().enumerate() {
+            let w = text_width(&l, font) / 2;
+            root.draw(&Text::new(
+                l,
+                (cx - w, top + k as i32 * line_h),
+                style.clone(),
+            ))
             .map_err(err)?;
+        }
     }
 
-    // Muted lines first, emphasised last, so the straggler is never hidden.
-    let mut order: Vec<(usize, &Line)> = profile.lines.iter().enumerate().collect();
+    // Muted lines first, emphasised last, so the straggler is never hidden. Whole-run lines are
+    // coloured by their place among themselves (the legend's order).
+    let mut whole = 0usize;
+    let mut order: Vec<(usize, &Line)> = profile
+        .lines
+        .iter()
+        .map(|l| {
+            let i = whole;
+            if l.executor.is_none() {
+                whole += 1;
+            }
+            (i, l)
+        })
+        .collect();
     crate::sorting::sort_by(&mut order, |(i, l)| {
         crate::sorting::Key::u(u64::from(line_style(l, *i, emphasis, theme, dpr).2))
     });
@@ -351,7 +390,7 @@ pub fn draw_timeline<DB: DrawingBackend>(
     let font = (12.0 * dpr).round() as u32;
     let (w, h) = root.dim_in_pixel();
     let left = ((LEFT_AXIS_PX + MARGIN_PX) * dpr).round() as i32;
-    let right = w as i32 - (MARGIN_PX * dpr).round() as i32;
+    let right = w as i32 - (RIGHT_PX * dpr).round() as i32;
     let top = (4.0 * dpr) as i32;
     let bottom = h as i32 - (4.0 * dpr) as i32;
     let n = lanes.len().max(1) as i32;

@@ -51,7 +51,7 @@ impl Theme {
                 RGBColor(23, 190, 207),
                 RGBColor(140, 86, 75),
                 RGBColor(188, 189, 34),
-                RGBColor(0, 128, 128),
+                RGBColor(227, 119, 194),
                 RGBColor(0, 80, 140),
             ],
             stages: [
@@ -83,7 +83,7 @@ impl Theme {
                 RGBColor(80, 210, 225),
                 RGBColor(200, 150, 130),
                 RGBColor(210, 210, 90),
-                RGBColor(80, 180, 170),
+                RGBColor(240, 150, 210),
                 RGBColor(60, 130, 220),
             ],
             stages: [
@@ -125,6 +125,9 @@ pub struct Frame {
 pub const LEFT_AXIS_PX: f64 = 84.0;
 /// Margin around a chart, CSS px.
 pub const MARGIN_PX: f64 = 8.0;
+/// Room right of the plot (and of the task timeline's lanes), CSS px: the last time label is
+/// centred on the plot's right edge.
+pub const RIGHT_PX: f64 = 22.0;
 
 /// Which executors stand out.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

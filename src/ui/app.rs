@@ -212,6 +212,18 @@ pub fn App() -> impl IntoView {
                             />
                             " Fit each run to its width"
                         </label>
+                        {move || {
+                            // Runs of very different lengths on one time scale: the short one is a
+                            // sliver; say how to see it.
+                            let d: Vec<f64> = dash.slots.iter().filter_map(|s| s.with(|s| s.ready().map(|r| r.run.meta.duration_s))).collect();
+                            let ratio = match d.as_slice() {
+                                [a, b] if a.min(*b) > 0.0 => a.max(*b) / a.min(*b),
+                                _ => 1.0,
+                            };
+                            (ratio >= 10.0 && !dash.fit.get()).then(|| view! {
+                                <span class="hint" data-fit-hint="">{format!("The runs differ {ratio:.0}× in length: fit each to see the shorter one.")}</span>
+                            })
+                        }}
                         {move || dash.window.get().map(|(a, b)| view! {
                             <button class="link" on:click=move |_| dash.window.set(None)>
                                 {format!("Zoomed to {}–{}: show all", crate::model::units::format_clock(a), crate::model::units::format_clock(b))}

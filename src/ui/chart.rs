@@ -202,10 +202,11 @@ fn Legend(dash: Dash, side: Side, view: View) -> impl IntoView {
     };
     let whole: Vec<(String, String)> = profile
         .map(|p| {
+            // Whole-run lines are coloured in their own order (as `render` draws them).
             p.lines
                 .iter()
+                .filter(|l| l.executor.is_none())
                 .enumerate()
-                .filter(|(_, l)| l.executor.is_none())
                 .map(|(i, l)| (l.label.clone(), Theme::css(th.series[i % th.series.len()])))
                 .collect()
         })

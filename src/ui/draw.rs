@@ -205,8 +205,8 @@ fn draw_chart(dash: Dash, side: Side, chart: usize, theme: &Theme, dpr: f64) -> 
         return true;
     }
     let width = canvas.width() as f64;
-    let columns =
-        (width - (render::LEFT_AXIS_PX + 2.0 * render::MARGIN_PX) * dpr).max(1.0) as usize;
+    let columns = (width - (render::LEFT_AXIS_PX + render::MARGIN_PX + render::RIGHT_PX) * dpr)
+        .max(1.0) as usize;
     // The raster depends on the run, the time range and the width only: a highlight or theme
     // change reuses it.
     let key = (
@@ -353,5 +353,7 @@ fn mark_rendered_once(dash: Dash) {
         dash.rendered.set_value(true);
         dom::mark("runlens:rendered");
         dom::set_ready();
+        // After the mark: what waits for the first render starts now.
+        dash.first_rendered.set(true);
     }
 }

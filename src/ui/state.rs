@@ -365,6 +365,9 @@ pub struct Dash {
     pub cancel: StoredValue<[Arc<AtomicBool>; 2]>,
     /// Set once `runlens:rendered` was marked.
     pub rendered: StoredValue<bool>,
+    /// The same, as a signal: work for later (a worker making the examples' findings) waits
+    /// for it, so that it does not compete with the first render for the two cores.
+    pub first_rendered: RwSignal<bool>,
     /// The raster asked of a column's serving worker and not answered yet, per column.
     pub raster_asked: StoredValue<[Option<LanesKey>; 2]>,
     /// Counts draws: a draw spread over several frames stops when a newer one starts.
@@ -480,6 +483,7 @@ impl Dash {
                 Arc::new(AtomicBool::new(false)),
             ]),
             rendered: StoredValue::new(false),
+            first_rendered: RwSignal::new(false),
             whatif: RwSignal::new(None),
             whatif_set: RwSignal::new(Vec::new()),
             urls: [RwSignal::new(None), RwSignal::new(None)],

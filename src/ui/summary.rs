@@ -279,8 +279,8 @@ pub fn Findings(dash: Dash, side: Side) -> impl IntoView {
         let loaded = dash.slots[side.index()].with(|s| s.ready())?;
         dash.tables_tick.track();
         let made = loaded.findings();
-        if made.is_none() {
-            // A run the page read itself: a worker makes its findings.
+        if made.is_none() && dash.first_rendered.get() {
+            // A run the page read itself: a worker makes its findings, after the first render.
             dash.ask_tables(&loaded);
         }
         let items: Vec<_> = made

@@ -580,7 +580,7 @@ fn RunTable(dash: Dash, side: Side) -> impl IntoView {
                             }
                         }
                     >
-                        {r.cells.into_iter().map(|c| view! { <td title=c.title>{c.text}</td> }).collect_view()}
+                        {r.cells.into_iter().map(|c| { let long = c.title.is_some() || c.text.len() > 60; view! { <td class:long=long title=c.title>{c.text}</td> } }).collect_view()}
                     </tr>
                 }
             })
