@@ -543,7 +543,7 @@ impl Dash {
         let key = format!("tables:{}", Arc::as_ptr(run) as usize);
         super::work::start(&key, job, None, Some(120_000), move |reply| {
             let Some(run) = weak.upgrade() else { return };
-            let (made, findings) = match reply {
+            let (made, findings, error) = match reply {
                 Ok(super::work::Reply::Done(d)) => (
                     super::work::get(&d, "tables")
                         .as_string()
@@ -551,13 +551,23 @@ impl Dash {
                     super::work::get(&d, "findings")
                         .as_string()
                         .and_then(|t| serde_json::from_str(&t).ok()),
+                    None,
                 ),
                 Ok(super::work::Reply::Progress(_)) => return,
-                Err(_) => (None, None),
+                Err(e) => (None, None, Some(e)),
             };
-            // Tables that could not be made show as empty, not as "making" for ever.
+            // Tables that could not be made show as empty, not as "making" for ever; findings
+            // that could not be made say so, rather than "none found".
             let _ = run.tables.set(Arc::new(made.unwrap_or_default()));
-            let _ = run.findings.set(findings.unwrap_or_default());
+            let _ = run.findings.set(findings.unwrap_or_else(|| {
+                vec![crate::analysis::findings::Finding {
+                    kind: "findings-unavailable".into(),
+                    severity: crate::analysis::findings::Severity::Info,
+                    title: "Findings could not be made".into(),
+                    detail: error.unwrap_or_else(|| "the worker's answer was unreadable".into()),
+                    advice: None,
+                }]
+            }));
             tick.update(|t| *t = t.wrapping_add(1));
         });
     }
