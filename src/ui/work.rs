@@ -201,7 +201,7 @@ type Answer = Box<dyn FnOnce(Result<JsValue, String>)>;
 struct Server {
     worker: web_sys::Worker,
     /// Requests waiting for the worker to start, then for their answers.
-    queued: Rc<RefCell<Option<Vec<Object>>>>,
+    queued: Queue,
     pending: Rc<RefCell<HashMap<u32, Answer>>>,
     next: u32,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
@@ -213,17 +213,29 @@ thread_local! {
     static NEXT_SERVER: std::cell::Cell<u32> = const { std::cell::Cell::new(1) };
 }
 
+/// Messages for a serving worker that is not ready yet (each with what it hands over), or none
+/// once it is.
+type Queue = Rc<RefCell<Option<Vec<(Object, Option<Array>)>>>>;
+
 /// Starts a worker that keeps the run of `parts` (`run_file::to_parts`) and answers [`ask`]; its
 /// id ([`release`] it when the run goes). None if no worker can start (the page then does the work
 /// itself).
 pub fn serve(run: &js_sys::Uint8Array, tasks: &js_sys::Uint8Array) -> Option<u32> {
     let worker = web_sys::Worker::new(&worker_url()).ok()?;
     let job = Object::new();
-    // Copied by the worker message (the page keeps its own).
+    // Handed over, not copied: the page has read them into its own memory already, and a copy of
+    // a million tasks' columns would hold the main thread for tens of ms.
     let _ = Reflect::set(&job, &"op".into(), &"serve".into());
     let _ = Reflect::set(&job, &"run".into(), run);
     let _ = Reflect::set(&job, &"tasks".into(), tasks);
-    let queued: Rc<RefCell<Option<Vec<Object>>>> = Rc::new(RefCell::new(Some(vec![job])));
+    let (a, b) = (run.buffer(), tasks.buffer());
+    // One buffer may be listed only once.
+    let transfer = if js_sys::Object::is(&a, &b) {
+        Array::of1(&a)
+    } else {
+        Array::of2(&a, &b)
+    };
+    let queued: Queue = Rc::new(RefCell::new(Some(vec![(job, Some(transfer))])));
     let pending: Rc<RefCell<HashMap<u32, Answer>>> = Rc::default();
     let (w2, q2, p2) = (worker.clone(), queued.clone(), pending.clone());
     let on_message =
@@ -231,8 +243,11 @@ pub fn serve(run: &js_sys::Uint8Array, tasks: &js_sys::Uint8Array) -> Option<u32
             let data = e.data();
             match get(&data, "kind").as_string().as_deref() {
                 Some("ready") => {
-                    for m in q2.borrow_mut().take().unwrap_or_default() {
-                        let _ = w2.post_message(&m);
+                    for (m, transfer) in q2.borrow_mut().take().unwrap_or_default() {
+                        let _ = match transfer {
+                            Some(t) => w2.post_message_with_transfer(&m, &t),
+                            None => w2.post_message(&m),
+                        };
                     }
                 }
                 Some("serving") | Some("progress") | Some("panic") => {}
@@ -300,7 +315,7 @@ pub fn ask(id: u32, request: Object, on: impl FnOnce(Result<JsValue, String>) + 
         server.pending.borrow_mut().insert(n, Box::new(on));
         let mut queued = server.queued.borrow_mut();
         match queued.as_mut() {
-            Some(q) => q.push(request),
+            Some(q) => q.push((request, None)),
             None => {
                 let _ = server.worker.post_message(&request);
             }
