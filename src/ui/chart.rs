@@ -200,7 +200,7 @@ fn Legend(dash: Dash, side: Side, view: View) -> impl IntoView {
     } else {
         Theme::light()
     };
-    let whole: Vec<(String, String)> = profile
+    let mut whole: Vec<(String, String)> = profile
         .map(|p| {
             // Whole-run lines are coloured in their own order (as `render` draws them).
             p.lines
@@ -211,6 +211,15 @@ fn Legend(dash: Dash, side: Side, view: View) -> impl IntoView {
                 .collect()
         })
         .unwrap_or_default();
+    // The stage spans along the top of job execution: in stage colours, failed attempts red.
+    if profile.is_some_and(|p| !p.spans.is_empty()) {
+        let label = if profile.is_some_and(|p| p.spans.iter().any(|s| s.failed)) {
+            "stages (bars at the top; red: failed attempts)"
+        } else {
+            "stages (bars at the top)"
+        };
+        whole.push((label.to_string(), Theme::css(th.stages[0])));
+    }
     let mut execs: Vec<String> = profile
         .map(|p| p.lines.iter().filter_map(|l| l.executor.clone()).collect())
         .unwrap_or_default();
@@ -285,7 +294,7 @@ fn StageLegend(dash: Dash, side: Side) -> impl IntoView {
                     view! {
                         <li>
                             <button
-                                class="exec stage"
+                                class="stage"
                                 class:selected=marked
                                 aria-pressed=move || marked().to_string()
                                 title=title
