@@ -456,3 +456,52 @@ pub fn stage_totals(run: &Run) -> Vec<StageTotals> {
     }
     out
 }
+
+/// A run's error in a line a summary can show: its first line, and for Spark's "Job aborted due
+/// to stage failure: … most recent failure: Lost task … (executor N): Cause" the cause first,
+/// which is what a user looks for ("java.io.IOException: No space left on device").
+pub fn short_error(error: &str) -> String {
+    let first = error.lines().next().unwrap_or("").trim();
+    let Some((_, recent)) = first.split_once("most recent failure:") else {
+        return first.to_string();
+    };
+    // The cause follows the executor and host in parentheses: "(TID 8597) (executor 3): Cause".
+    let cause = recent.rsplit_once("): ").map_or(recent, |(_, c)| c).trim();
+    let executor = recent
+        .split_once("(executor ")
+        .and_then(|(_, r)| r.split_once(')'))
+        .map(|(e, _)| e);
+    let stage = first
+        .split_once(" in stage ")
+        .and_then(|(_, r)| r.split_whitespace().next());
+    let mut out = cause.to_string();
+    let place: Vec<String> = [
+        stage.map(|s| format!("stage {s}")),
+        executor.map(|e| format!("executor {e}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !place.is_empty() {
+        out.push_str(&format!(" (job aborted: {})", place.join(", ")));
+    }
+    out
+}
+
+#[cfg(test)]
+mod short_error_tests {
+    use super::short_error;
+
+    #[test]
+    fn spark_job_aborts_lead_with_the_cause() {
+        let e = "Job aborted due to stage failure: Task 268 in stage 13.0 failed 4 times, most recent failure: Lost task 268.3 in stage 13.0 (TID 8597) (executor 3): java.io.IOException: No space left on device\n\tat x.y";
+        assert_eq!(
+            short_error(e),
+            "java.io.IOException: No space left on device (job aborted: stage 13.0, executor 3)"
+        );
+        assert_eq!(short_error("Out of memory\nmore"), "Out of memory");
+        assert_eq!(short_error(""), "");
+        // A message in Spark's shape without the parts still gives something readable.
+        assert_eq!(short_error("x most recent failure: y"), "y");
+    }
+}

@@ -40,7 +40,7 @@ fn rows(runs: &[Option<Arc<LoadedRun>>], price: f64) -> Vec<Row> {
                 Some(e) => format!(
                     "{}: {}",
                     r.run.meta.status.as_str(),
-                    e.lines().next().unwrap_or("")
+                    crate::analysis::summary::short_error(e)
                 ),
                 None => r.run.meta.status.as_str().to_string(),
             }),

@@ -428,7 +428,7 @@ pub fn WhatIfPanel(dash: Dash) -> impl IntoView {
                                         <dt>"Predicted"</dt>
                                         <dd data-field="predicted">{format!("{} ({} vs baseline)", format_duration(p.predicted_s), change(p.baseline_s, p.predicted_s))}</dd>
                                         <dt>"Status"</dt>
-                                        <dd data-field="predicted-status">{p.error.clone().map_or_else(|| p.status.clone(), |e| format!("{}: {e}", p.status))}</dd>
+                                        <dd data-field="predicted-status">{p.error.as_deref().map_or_else(|| p.status.clone(), |e| format!("{}: {}", p.status, crate::analysis::summary::short_error(e)))}</dd>
                                         <dt>"Cost"</dt>
                                         <dd>{format!("{:.2} → {:.2} DPU-hours (${:.2} → ${:.2})", p.cost.0, p.cost.2, p.cost.1, p.cost.3)}</dd>
                                     </dl>
