@@ -865,26 +865,10 @@ fn decimate_steps(points: Vec<(f64, f64)>, period_s: f64) -> Vec<(f64, f64)> {
 }
 
 fn memory(run: &Run, period_s: f64) -> Profile {
-    let mut lines = Vec::new();
-    let mut ids: Vec<&str> = run.executors.iter().map(|e| e.id.as_str()).collect();
-    crate::sorting::sort_by(&mut ids, |id| executor_order_key(id));
     let by_metric = run.series_map();
-    for id in &ids {
-        if let Some(s) = by_metric.get(metrics::heap_used(id).as_str()) {
-            let label = if crate::model::is_driver_id(id) {
-                "driver".to_string()
-            } else {
-                format!("executor {id}")
-            };
-            lines.push(line(
-                &s.metric,
-                &label,
-                Some(id),
-                LineKind::Line,
-                s.points().collect(),
-            ));
-        }
-    }
+    let mut lines = per_executor_lines(run, &by_metric, metrics::heap_used, |s| {
+        s.points().collect()
+    });
     // Glue's observability percentages (driver and all executors), on the right axis.
     let mut percent = Vec::new();
     for (src, who) in [("driver", "driver"), ("ALL", "executors")] {
@@ -978,6 +962,28 @@ fn memory(run: &Run, period_s: f64) -> Profile {
     }
 }
 
+/// One line per executor (driver first, then by number) that has the series `metric_of(id)`.
+fn per_executor_lines(
+    run: &Run,
+    by_metric: &std::collections::HashMap<&str, &Series>,
+    metric_of: fn(&str) -> String,
+    points: impl Fn(&Series) -> Vec<(f64, f64)>,
+) -> Vec<Line> {
+    let mut ids: Vec<&str> = run.executors.iter().map(|e| e.id.as_str()).collect();
+    crate::sorting::sort_by(&mut ids, |id| executor_order_key(id));
+    ids.into_iter()
+        .filter_map(|id| {
+            let s = by_metric.get(metric_of(id).as_str())?;
+            let label = if crate::model::is_driver_id(id) {
+                "driver".to_string()
+            } else {
+                format!("executor {id}")
+            };
+            Some(line(&s.metric, &label, Some(id), LineKind::Line, points(s)))
+        })
+        .collect()
+}
+
 /// CPU load of the driver, all executors and each executor, percent (Glue's
 /// `glue.<executor>.system.cpuSystemLoad`, reported 0..1); empty for inputs without it.
 fn cpu(run: &Run, period_s: f64) -> Profile {
@@ -992,29 +998,12 @@ fn cpu(run: &Run, period_s: f64) -> Profile {
             percent_points(s),
         ));
     }
-    let mut ids: Vec<&str> = run
-        .executors
-        .iter()
-        .map(|e| e.id.as_str())
-        .filter(|id| *id != "ALL")
-        .collect();
-    crate::sorting::sort_by(&mut ids, |id| executor_order_key(id));
-    for id in ids {
-        if let Some(s) = by_metric.get(metrics::cpu_load(id).as_str()) {
-            let label = if crate::model::is_driver_id(id) {
-                "driver".to_string()
-            } else {
-                format!("executor {id}")
-            };
-            lines.push(line(
-                &s.metric,
-                &label,
-                Some(id),
-                LineKind::Line,
-                percent_points(s),
-            ));
-        }
-    }
+    lines.extend(per_executor_lines(
+        run,
+        &by_metric,
+        metrics::cpu_load,
+        percent_points,
+    ));
     let note = if lines.is_empty() {
         "The input has no CPU metrics (Glue's glue.<executor>.system.cpuSystemLoad; Spark event logs carry none)."
     } else {
