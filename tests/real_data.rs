@@ -119,7 +119,8 @@ fn manifest_figures_come_out_of_summarize_json() {
             }
         }
         let keys: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
-        assert_eq!(keys.len(), 20, "{ctx}: {keys:?}");
+        assert_eq!(keys.len(), 21, "{ctx}: {keys:?}");
+        assert!(v["error"].is_null(), "{ctx}: succeeded, no error");
         assert_eq!(
             v["platform"], "standalone",
             "{ctx}: local-cluster runs Spark's standalone manager"
@@ -160,6 +161,7 @@ fn summarize_json_keys_are_in_contract_order() {
         "straggler",
         "warnings",
         "platform",
+        "error",
     ]
     .iter()
     .map(|k| {

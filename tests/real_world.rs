@@ -175,6 +175,21 @@ fn resubmitted_ends_are_lost_map_outputs() {
 }
 
 #[test]
+fn summarize_json_carries_a_failed_runs_error() {
+    let Some(data) = data_dir() else { return };
+    let path = external(&data)
+        .join("NVIDIA__spark-rapids-tools/tasks_executors_fail_compressed_eventlog.zstd");
+    let v = common::summarize_json(&path);
+    assert_eq!(v["status"], "failed");
+    assert_eq!(
+        v["error"], "Job 79 cancelled because SparkContext was shut down",
+        "the failed job's reason, as Spark wrote it"
+    );
+    let ok = external(&data).join("groupon__sparklint/event_log_0");
+    assert!(common::summarize_json(&ok)["error"].is_null());
+}
+
+#[test]
 fn memory_spill_without_disk_spill_is_not_called_disk_spill() {
     let Some(data) = data_dir() else { return };
     let path = external(&data).join("groupon__sparklint/application_1472176676028_407508_1");

@@ -83,6 +83,12 @@ fn simulate_reads_scenario_files_and_writes_failed_runs() {
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["status"], "failed");
     assert_eq!(v["source"], sp.as_str());
+    // The failure message is in the JSON too (issue 11).
+    let e = v["error"].as_str().unwrap_or_default();
+    assert!(
+        e.starts_with("Job aborted due to stage failure") && e.contains("No space left on device"),
+        "{e}"
+    );
     // The human table.
     let (code, out, _) = runlens(&["simulate", &sp]);
     assert_eq!(code, 0);
@@ -142,6 +148,7 @@ fn whatif_json_and_errors() {
     assert!((v["measured_duration_s"].as_f64().unwrap() - 103.777).abs() < 0.01);
     assert!(v["baseline_duration_s"].as_f64().unwrap() > 90.0);
     assert_eq!(v["disk_spill_bytes"], 0);
+    assert!(v["error"].is_null(), "a run that succeeds has no error");
     // Unknown key: usage error listing the known keys.
     let (code, _, err) = runlens(&["whatif", &inp, "--set", "spark.sql.nope=1"]);
     assert_eq!(code, 2);

@@ -131,6 +131,7 @@ fn scenario(p: &Params) -> Scenario {
                         },
                         join: true,
                         small_side: None,
+                        adaptive: true,
                     },
                     work: Work {
                         aggregate: true,

@@ -281,6 +281,8 @@ pub struct SummaryRecord {
     /// Where the run ran (`glue`, `emr`, `databricks`, `dataproc`, `kubernetes`, `yarn`,
     /// `standalone`, `local`), or null; see `analysis::platform`.
     pub platform: Option<String>,
+    /// The run's failure message (Spark's job abort reason, the simulator's), or null.
+    pub error: Option<String>,
 }
 
 /// The summarize record of a run read from `source` as `format`.
@@ -323,6 +325,7 @@ pub fn record(
             }))
             .collect(),
         platform: super::platform::detect(run).map(|p| p.kind.as_str().to_string()),
+        error: run.meta.error.clone(),
     }
 }
 

@@ -42,6 +42,10 @@ fn data_bytes(t: &Task) -> u64 {
     t.input_bytes + t.shuffle_read_bytes()
 }
 
+/// Longest wait between a task's end and the next launch of its stage on the same slot that
+/// counts as the driver's dispatch (longer waits are something else: locality, a barrier).
+const MAX_DISPATCH_GAP_S: f64 = 5.0;
+
 /// Time each task held its slot: its duration, cut at the next launch on the same slot (Spark
 /// records a task's end after the driver has already reused the slot). Slots are rebuilt per
 /// executor from launch order.
@@ -68,8 +72,19 @@ fn occupancy(tasks: &[Task], cores_of: &HashMap<&str, u32>) -> Vec<f64> {
                 })
                 .unwrap_or(0);
             if let Some(prev) = slots[k] {
-                let gap = (launch - tasks[prev].launch_s).max(0.0);
-                occ[prev] = occ[prev].min(gap);
+                let p = &tasks[prev];
+                let since = (launch - p.launch_s).max(0.0);
+                let idle = launch - p.finish_s.unwrap_or(launch);
+                occ[prev] = if p.stage_id == tasks[i].stage_id
+                    && p.stage_attempt == tasks[i].stage_attempt
+                    && (0.0..=MAX_DISPATCH_GAP_S).contains(&idle)
+                {
+                    // The next task of the same stage waited for the driver to hand it this
+                    // slot: that wait is part of what each task costs.
+                    since
+                } else {
+                    occ[prev].min(since)
+                };
             }
             slots[k] = Some(i);
         }
@@ -125,6 +140,55 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
                 .into(),
         );
     }
+    // Stage attempts in which nothing succeeded (a failed job's stages, a run cut short): the
+    // last attempt of each of their tasks stands for it, so that their time is replayed.
+    // (Maps and sorts reuse the key and value types used below: each new one costs the page's
+    // worker kilobytes of code.)
+    let mut ended = ended;
+    let mut unsuccessful: HashMap<(u64, u32), Vec<usize>> = HashMap::new();
+    let others: Vec<Task> = {
+        let mut ok: HashMap<(u64, u32), f64> = HashMap::new();
+        for t in &ended {
+            ok.insert((t.stage_id, t.stage_attempt), 0.0);
+        }
+        let mut rest: Vec<Task> = run
+            .tasks
+            .iter()
+            .filter(|t| t.status != TaskStatus::Success && t.finish_s.is_some())
+            .collect();
+        crate::sorting::sort_by(&mut rest, |t| crate::sorting::Key(t.launch_s, t.id));
+        // Grouped by (stage, attempt, task index), in launch order within a group.
+        let group = |t: &Task| {
+            crate::sorting::Key(
+                t.stage_id as f64,
+                (u64::from(t.stage_attempt) << 40) | (t.index & ((1 << 40) - 1)),
+            )
+        };
+        let order = crate::sorting::order_of(rest.iter().map(group));
+        let mut standing = vec![false; rest.len()];
+        for (k, &i) in order.iter().enumerate() {
+            let t = &rest[i as usize];
+            let last_of_group = order
+                .get(k + 1)
+                .is_none_or(|&j| group(&rest[j as usize]) != group(t));
+            if last_of_group && !ok.contains_key(&(t.stage_id, t.stage_attempt)) {
+                standing[i as usize] = true;
+            }
+        }
+        let mut others = Vec::new();
+        for (i, t) in rest.into_iter().enumerate() {
+            if standing[i] {
+                ended.push(t);
+            } else {
+                unsuccessful
+                    .entry((t.stage_id, t.stage_attempt))
+                    .or_default()
+                    .push(others.len());
+                others.push(t);
+            }
+        }
+        others
+    };
     let mut notes = Vec::new();
     let mut s = Scenario {
         name: run.display_name(),
@@ -222,6 +286,19 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
         s.cluster.executor_start_s = median(&mut starts).unwrap_or(5.0);
         s.driver.start_executors_s = driver_added;
         s.cluster.initial_executor_ready_s = initial.clone();
+        // Every executor as it came and went: replayed while the cluster is unchanged.
+        let mut spans: Vec<ExecutorSpan> = workers
+            .iter()
+            .filter_map(|e| {
+                Some(ExecutorSpan {
+                    added_s: e.added_s?,
+                    removed_s: e.removed_s,
+                    removed_reason: e.removed_reason.clone(),
+                })
+            })
+            .collect();
+        crate::sorting::sort_by(&mut spans, |x| crate::sorting::Key::f(x.added_s));
+        s.cluster.executor_timeline = spans;
         let peak = crate::analysis::summary::totals(run).peak_executors.max(1) as u32;
         s.cluster.executors = Some(peak.max(initial.len() as u32));
         s.cluster.workers = s.cluster.executors.unwrap_or(1);
@@ -409,7 +486,7 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
     let warmup_s = median(&mut warm).unwrap_or(0.0);
     // First launch per stage attempt, in one pass over the tasks.
     let mut first_launch: HashMap<(u64, u32), f64> = HashMap::new();
-    for t in &ended {
+    for t in run.tasks.iter() {
         let f = first_launch
             .entry((t.stage_id, t.stage_attempt))
             .or_insert(f64::INFINITY);
@@ -449,6 +526,29 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
         .map(u64::from)
         .unwrap_or(total_slots)
         .max(1);
+    // Each stage's own wait from submission to its first launch, where the measured run had a
+    // free slot when it was submitted (a wait for slots the simulation makes itself): locality
+    // waits and the driver's scheduling, replayed per stage.
+    let stage_delay: HashMap<(u64, u32), f64> = {
+        let mut launches: Vec<f64> = run.tasks.iter().map(|t| t.launch_s).collect();
+        let mut finishes: Vec<f64> = run.tasks.iter().filter_map(|t| t.finish_s).collect();
+        crate::sorting::sort_f64s(&mut launches);
+        crate::sorting::sort_f64s(&mut finishes);
+        let running_at = |tau: f64| {
+            launches
+                .partition_point(|&x| x <= tau)
+                .saturating_sub(finishes.partition_point(|&x| x <= tau))
+        };
+        run.stages
+            .iter()
+            .filter_map(|st| {
+                let sub = st.submitted_s?;
+                let launch = first_launch.get(&(st.id, st.attempt)).copied()?;
+                (launch.is_finite() && (running_at(sub) as u64) < total_slots)
+                    .then(|| ((st.id, st.attempt), (launch - sub).max(0.0)))
+            })
+            .collect()
+    };
     let task_memory = {
         let shape = super::cluster::resolve(&s).map_err(|e| format!("calibration: {e}"))?;
         shape.task_memory_bytes()
@@ -538,7 +638,15 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
             delay_s: (sub - after).max(0.0),
             stages: Vec::new(),
         };
-        last_end = last_end.max(job.completed_s.unwrap_or(sub));
+        // A job the log does not see end (a run cut short) ends with its last task.
+        let end = job.completed_s.unwrap_or_else(|| {
+            run.tasks
+                .iter()
+                .filter(|t| job.stage_ids.contains(&t.stage_id))
+                .filter_map(|t| t.finish_s)
+                .fold(sub, f64::max)
+        });
+        last_end = last_end.max(end);
         let mut stage_list: Vec<&Stage> = job
             .stage_ids
             .iter()
@@ -566,13 +674,20 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
                     env: &env,
                     task_fixed_s,
                     warmup_s,
-                    launch_delay_s,
+                    launch_delay_s: stage_delay
+                        .get(&(st.id, st.attempt))
+                        .copied()
+                        .unwrap_or(launch_delay_s),
                     listed,
                     max_read_input,
                     json_scanned,
                     default_parallelism,
                     spark: &s.spark,
                     seen: &seen_stages,
+                    unsuccessful: unsuccessful
+                        .get(&(st.id, st.attempt))
+                        .map_or(&[][..], |v| v.as_slice()),
+                    others: &others,
                 },
                 &mut notes,
             );
@@ -621,6 +736,63 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
             }
         }
     }
+    // What each stage's partitions were planned from: while a change leaves it so, the stage's
+    // measured tasks are replayed as they ran.
+    let shape = super::cluster::resolve(&s).map_err(|e| format!("calibration: {e}"))?;
+    let written: HashMap<u64, u64> = s
+        .stages()
+        .map(|st| {
+            let w = st.fitted.as_ref().map_or(0, |f| {
+                f.measured
+                    .iter()
+                    .map(|m| m.shuffle_write_bytes)
+                    .sum::<u64>()
+            });
+            (st.id, w)
+        })
+        .collect();
+    let keys: Vec<String> = s
+        .stages()
+        .map(|st| {
+            let pb: u64 = st.parents.iter().filter_map(|p| written.get(p)).sum();
+            super::plan::plan_key(&s, &shape, st, pb)
+        })
+        .collect();
+    // Where each stage ran, as positions in the executor timeline.
+    let position: HashMap<&str, u32> = {
+        let mut v: Vec<(&str, f64)> = workers
+            .iter()
+            .filter_map(|e| Some((e.id.as_str(), e.added_s?)))
+            .collect();
+        crate::sorting::sort_by(&mut v, |x| crate::sorting::Key::f(x.1));
+        v.into_iter()
+            .enumerate()
+            .map(|(i, (id, _))| (id, i as u32))
+            .collect()
+    };
+    let mut ran_on: HashMap<(u64, u32), Vec<usize>> = HashMap::new();
+    for t in run.tasks.iter() {
+        if let Some(&p) = position.get(&*t.executor_id) {
+            let v = ran_on.entry((t.stage_id, 0)).or_default();
+            if !v.contains(&(p as usize)) {
+                v.push(p as usize);
+            }
+        }
+    }
+    for (st, key) in s.stages_mut().zip(keys) {
+        let id = st.id;
+        if let Some(f) = st.fitted.as_mut() {
+            f.plan_key = Some(key);
+            if !local_mode {
+                f.executors = ran_on
+                    .remove(&(id, 0))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|p| p as u32)
+                    .collect();
+            }
+        }
+    }
     s.driver.end_s = (run.meta.duration_s - last_end).max(0.0);
     s.calibration = Some(CalibrationInfo {
         app_id: run.meta.app_id.clone(),
@@ -641,6 +813,8 @@ struct CalCtx<'a> {
     default_parallelism: u64,
     spark: &'a SparkConf,
     seen: &'a std::collections::HashSet<u64>,
+    unsuccessful: &'a [usize],
+    others: &'a [Task],
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -786,13 +960,55 @@ fn calibrate_stage(
     } else if let Some(r) = shuffle_rdd.filter(|_| sr > 0) {
         let sql = r.name == "ShuffledRowRDD";
         let conf_n = c.spark.shuffle_partitions.max(1) as u64;
-        let partitions = if sql && n.is_multiple_of(conf_n) && n >= conf_n {
-            Some(Partitions::Conf((n / conf_n) as u32))
-        } else if sql && c.spark.adaptive.enabled && n < conf_n && r.partitions == n {
-            Some(Partitions::Conf(1))
-        } else {
-            None
+        let aqe = c.spark.adaptive.enabled;
+        let join = has_rdd(st, |n, op| {
+            n == "ZippedPartitionsRDD2" || op.contains("SortMergeJoin")
+        });
+        // How many tasks the model's AQE makes of `k` × conf partitions holding the measured
+        // bytes, spread as measured.
+        let model_count = |k: u64| -> u64 {
+            let per = (n / k.max(1)).max(1) as usize;
+            let mut w = vec![0.0; per];
+            for (i, t) in tasks.iter().enumerate() {
+                w[i % per] += t.shuffle_read_bytes() as f64;
+            }
+            let skew = Skew {
+                weights: w,
+                ..Skew::default()
+            };
+            let weights = partitioning::shuffle_weights(conf_n, &skew, &mut SplitMix64::new(0));
+            let group = sr as f64 / k.max(1) as f64;
+            let sizes: Vec<f64> = weights.iter().map(|x| x * group).collect();
+            let one = partitioning::reduce_tasks(
+                &sizes,
+                &c.spark.adaptive,
+                join,
+                c.default_parallelism,
+                1,
+            );
+            one.len() as u64 * k.max(1)
         };
+        // The model's AQE explains the measured count when it lands within a factor of two.
+        let explains = |k: u64| {
+            let m = model_count(k);
+            m * 2 >= n && m <= n * 2
+        };
+        let (partitions, adaptive) = if sql && n.is_multiple_of(conf_n) && n >= conf_n {
+            let k = n / conf_n;
+            // A count of exactly k × conf under AQE that the model would have coalesced: this
+            // stage was left as planned (AQE did not apply to it).
+            (Some(Partitions::Conf(k as u32)), !aqe || explains(k))
+        } else if sql && aqe && n < conf_n && r.partitions == n && explains(1) {
+            (Some(Partitions::Conf(1)), true)
+        } else {
+            (None, true)
+        };
+        if !adaptive {
+            notes.push(format!(
+                "stage {}: {n} shuffle partitions as planned although AQE is on (not coalesced): kept so",
+                st.id
+            ));
+        }
         let partitions = partitions.unwrap_or(Partitions::Fixed(n));
         let groups = match partitions {
             Partitions::Conf(k) => k.max(1) as u64,
@@ -809,10 +1025,9 @@ fn calibrate_stage(
                 weights,
                 ..Skew::default()
             },
-            join: has_rdd(st, |n, op| {
-                n == "ZippedPartitionsRDD2" || op.contains("SortMergeJoin")
-            }),
+            join,
             small_side: None,
+            adaptive,
         };
     }
 
@@ -846,6 +1061,34 @@ fn calibrate_stage(
             }
         })
         .collect();
+    // The stage's failed and killed attempts, in launch order, by the task they belong to.
+    let position: HashMap<u64, u64> = ts
+        .iter()
+        .enumerate()
+        .map(|(p, &i)| (ended[i].index, p as u64))
+        .collect();
+    // In launch order already.
+    let failed: Vec<MeasuredAttempt> = c
+        .unsuccessful
+        .iter()
+        .filter_map(|&k| {
+            let t = c.others.get(k)?;
+            let reason = t.failure_reason.as_deref().unwrap_or("failed");
+            let reason: String = reason
+                .lines()
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take(200)
+                .collect();
+            Some(MeasuredAttempt {
+                task: u32::try_from(*position.get(&t.index)?).ok()?,
+                slot_s: t.duration_s(),
+                reason,
+                killed: t.status == TaskStatus::Killed,
+            })
+        })
+        .collect();
     let total_work: f64 = measured.iter().map(|m| m.work_s).sum();
     let (s_per_byte, task_extra_s) = if data > 0 {
         ((total_work / data as f64).max(0.0), 0.0)
@@ -867,6 +1110,9 @@ fn calibrate_stage(
             launch_delay_s: c.launch_delay_s,
             spill_disk_ratio,
             measured,
+            plan_key: None,
+            failed,
+            executors: Vec::new(),
         }),
     }
 }

@@ -419,6 +419,14 @@ pub fn apply(s: &mut Scenario, changes: &[Change]) -> Result<Vec<String>, String
                 super::limits::check(c.key, x)?;
             }
         }
+        // A change to how many executors there are, or how they come and go, ends the replay of
+        // the measured executors: the model requests and releases them.
+        if c.key == "spark.executor.instances"
+            || c.key.starts_with("glue.worker")
+            || c.key.starts_with("spark.dynamicAllocation.")
+        {
+            s.cluster.executor_timeline.clear();
+        }
         let sp = &mut s.spark;
         match c.key {
             "spark.sql.shuffle.partitions" => sp.shuffle_partitions = u32c(v),

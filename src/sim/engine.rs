@@ -25,6 +25,7 @@ enum Ev {
     StageSubmit(u32),
     StageLaunchable(u32),
     ExecUp(u32),
+    ExecDown(u32),
     IdleCheck(u32, u32),
     Backlog(u32),
 }
@@ -95,6 +96,8 @@ pub enum AttemptEnd {
     NoSpace,
     /// Killed when the job was aborted.
     Killed,
+    /// A measured attempt that did not succeed, replayed (index into the stage's `fitted.failed`).
+    Replayed(u32),
 }
 
 /// One simulated task attempt.
@@ -165,6 +168,8 @@ pub struct SimStage {
     /// Tasks replayed from a measured run.
     pub replayed: bool,
     attempts_of: Vec<u16>,
+    /// Per task, the measured attempts that did not succeed still to replay before it succeeds.
+    fail_first: Vec<VecDeque<u32>>,
     next: usize,
     retry: VecDeque<u32>,
     running: u32,
@@ -397,6 +402,7 @@ impl<'a> Engine<'a> {
                     partitions: 0,
                     replayed: false,
                     attempts_of: Vec::new(),
+                    fail_first: Vec::new(),
                     next: 0,
                     retry: VecDeque::new(),
                     running: 0,
@@ -490,6 +496,25 @@ impl<'a> Engine<'a> {
         } else {
             self.shape.executors
         };
+        if self.replays_executors() {
+            // The measured executors, as they came and went.
+            let timeline = &s.cluster.executor_timeline;
+            for (i, span) in timeline.iter().enumerate() {
+                let e = self.new_executor(s.driver.start_executors_s.min(span.added_s));
+                self.push(span.added_s, Ev::ExecUp(e));
+                if let Some(r) = span.removed_s {
+                    self.push(r.max(span.added_s), Ev::ExecDown(i as u32));
+                }
+            }
+            self.starting = timeline.len() as u32;
+            for j in 0..self.jobs.len() {
+                self.maybe_job_ready(j, s.driver.start_s);
+            }
+            if self.jobs.is_empty() {
+                self.end = Some(s.driver.start_s + s.driver.end_s);
+            }
+            return;
+        }
         let base = s.driver.start_executors_s + s.cluster.executor_start_s;
         let ready: Vec<(f64, u32)> = (0..initial)
             .map(|i| {
@@ -597,6 +622,7 @@ impl<'a> Engine<'a> {
                     }
                 }
                 Ev::ExecUp(e) => self.exec_up(t, e as usize),
+                Ev::ExecDown(e) => self.exec_down(t, e as usize),
                 Ev::IdleCheck(e, g) => self.idle_check(t, e as usize, g),
                 Ev::Backlog(g) => self.backlog(t, g),
             }
@@ -624,6 +650,30 @@ impl<'a> Engine<'a> {
         }
         self.arm_idle(t, e);
         self.schedule(t);
+    }
+
+    /// True when the measured executor timeline is replayed (calibrated, cluster unchanged).
+    fn replays_executors(&self) -> bool {
+        !self.shape.local_mode && !self.s.cluster.executor_timeline.is_empty()
+    }
+
+    fn exec_down(&mut self, t: f64, e: usize) {
+        let Some(span) = self.s.cluster.executor_timeline.get(e) else {
+            return;
+        };
+        let ex = &mut self.execs[e];
+        if ex.removed_s.is_some() || ex.added_s.is_none() {
+            return;
+        }
+        // Tasks it still runs (the simulation's timing differs a little) finish; no new ones
+        // start on it.
+        ex.removed_s = Some(t);
+        ex.removed_reason = Some(
+            span.removed_reason
+                .clone()
+                .unwrap_or_else(|| "removed (as measured)".into()),
+        );
+        self.alive = self.alive.saturating_sub(1);
     }
 
     fn job_submit(&mut self, t: f64, j: usize) {
@@ -671,6 +721,16 @@ impl<'a> Engine<'a> {
         stage.partitions = p.partitions;
         stage.replayed = p.replayed;
         stage.attempts_of = vec![0; n];
+        stage.fail_first = vec![VecDeque::new(); if p.replayed { n } else { 0 }];
+        if p.replayed {
+            if let Some(f) = spec.fitted.as_ref() {
+                for (i, fa) in f.failed.iter().enumerate() {
+                    if let Some(q) = stage.fail_first.get_mut(fa.task as usize) {
+                        q.push_back(i as u32);
+                    }
+                }
+            }
+        }
         stage.out_per_worker = vec![0; self.worker_busy.len()];
         if n == 0 {
             self.stage_done(t, st);
@@ -703,30 +763,58 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn pop_free(&mut self) -> Option<u32> {
+    fn pop_free(&mut self) -> Option<FreeSlot> {
         while let Some(slot) = self.free.pop() {
             let ex = &self.execs[slot.exec as usize];
             if ex.removed_s.is_none() && ex.added_s.is_some() {
-                return Some(slot.exec);
+                return Some(slot);
             }
         }
         None
+    }
+
+    /// Whether stage `st` may run on executor `e`: with the measured executors replayed, a
+    /// replayed stage runs where it ran (while one of those executors is still there).
+    fn allowed(&self, st: usize, e: usize) -> bool {
+        // Only a stage replayed as measured keeps its placement: other tasks are new.
+        if !self.replays_executors() || !self.stages[st].replayed {
+            return true;
+        }
+        let Some(f) = self.specs[st].fitted.as_ref() else {
+            return true;
+        };
+        if f.executors.is_empty() || f.executors.contains(&(e as u32)) {
+            return true;
+        }
+        !f.executors.iter().any(|&x| {
+            self.execs
+                .get(x as usize)
+                .is_some_and(|ex| ex.removed_s.is_none())
+        })
     }
 
     fn schedule(&mut self, t: f64) {
         if self.end.is_some() {
             return;
         }
-        while let Some(st) = self
-            .active
-            .iter()
-            .copied()
-            .find(|&a| self.stages[a].pending())
-        {
-            let Some(e) = self.pop_free() else {
+        let mut held = Vec::new();
+        while self.active.iter().any(|&a| self.stages[a].pending()) {
+            let Some(slot) = self.pop_free() else {
                 break;
             };
-            self.launch(t, st, e as usize);
+            let e = slot.exec as usize;
+            match self
+                .active
+                .iter()
+                .copied()
+                .find(|&a| self.stages[a].pending() && self.allowed(a, e))
+            {
+                Some(st) => self.launch(t, st, e),
+                None => held.push(slot),
+            }
+        }
+        for slot in held {
+            self.free.push(slot);
         }
         self.check_backlog(t);
     }
@@ -772,7 +860,24 @@ impl<'a> Engine<'a> {
         let need = local_output + c.local_spill_bytes;
         let cap = self.shape.disk_bytes;
         let free = cap.saturating_sub(self.disk_used[worker] + self.disk_reserved[worker]);
-        let (finish, end, reserved) = if need > free {
+        let replayed_failure = self.stages[st]
+            .fail_first
+            .get_mut(index)
+            .and_then(|q| q.pop_front());
+        let local_output = if replayed_failure.is_some() {
+            0
+        } else {
+            local_output
+        };
+        let (finish, end, reserved) = if let Some(fi) = replayed_failure {
+            // A measured failed or killed attempt: it holds its slot as long as it did.
+            let slot_s = spec
+                .fitted
+                .as_ref()
+                .and_then(|f| f.failed.get(fi as usize))
+                .map_or(dur, |fa| fa.slot_s.max(1e-3));
+            (t + slot_s, AttemptEnd::Replayed(fi), 0)
+        } else if need > free {
             // The disk fills part way through: the task fails when it does.
             let frac = free as f64 / need as f64;
             (
@@ -870,6 +975,12 @@ impl<'a> Engine<'a> {
                 }
                 stage.retry.push_back(idx as u32);
             }
+            AttemptEnd::Replayed(_) => {
+                // Retried as it was; a replayed failure never aborts (the measured task went on).
+                let idx = at.index as usize;
+                stage.attempts_of[idx] = stage.attempts_of[idx].saturating_add(1);
+                stage.retry.push_back(idx as u32);
+            }
             AttemptEnd::Killed | AttemptEnd::Running => {}
         }
         self.schedule(t);
@@ -948,7 +1059,11 @@ impl<'a> Engine<'a> {
 
     fn arm_idle_at(&mut self, since: f64, e: usize, now: f64) {
         let da = &self.s.spark.dynamic_allocation;
-        if !da.enabled || self.shape.local_mode || self.execs[e].removed_s.is_some() {
+        if !da.enabled
+            || self.shape.local_mode
+            || self.replays_executors()
+            || self.execs[e].removed_s.is_some()
+        {
             return;
         }
         let g = self.execs[e].idle_gen;
@@ -989,7 +1104,7 @@ impl<'a> Engine<'a> {
 
     fn check_backlog(&mut self, t: f64) {
         let da = &self.s.spark.dynamic_allocation;
-        if !da.enabled || self.shape.local_mode {
+        if !da.enabled || self.shape.local_mode || self.replays_executors() {
             return;
         }
         let pending = self.active.iter().any(|&a| self.stages[a].pending());

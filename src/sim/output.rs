@@ -269,6 +269,19 @@ pub fn build_run(s: &Scenario, sim: &Sim) -> Run {
                 Some(std::sync::Arc::from("Stage cancelled: job aborted")),
             ),
             AttemptEnd::Running => (TaskStatus::Running, None),
+            AttemptEnd::Replayed(fi) => {
+                let fa = spec.fitted.as_ref().and_then(|f| f.failed.get(fi as usize));
+                let reason = fa.map_or("failed (as measured)", |fa| fa.reason.as_str());
+                let killed = fa.is_some_and(|fa| fa.killed);
+                (
+                    if killed {
+                        TaskStatus::Killed
+                    } else {
+                        TaskStatus::Failed
+                    },
+                    Some(std::sync::Arc::from(reason)),
+                )
+            }
         };
         run.tasks.push(Task {
             id: tid as u64,

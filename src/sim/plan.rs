@@ -59,7 +59,79 @@ fn replay(f: &Fitted, blocks: u64, files: u64) -> Vec<TaskData> {
         .collect()
 }
 
+fn default_parallelism(s: &Scenario, shape: &ClusterShape) -> u64 {
+    s.spark
+        .default_parallelism
+        .map(u64::from)
+        .unwrap_or_else(|| shape.slots())
+        .max(1)
+}
+
+/// What a stage's partitions are planned from: the settings that apply to its kind of source,
+/// and the bytes its parents wrote. Calibration records it; while it is the same, the stage's
+/// measured tasks are replayed as they ran (a change that does not touch them moves nothing).
+pub fn plan_key(
+    s: &Scenario,
+    shape: &ClusterShape,
+    stage: &StageSpec,
+    parent_bytes: u64,
+) -> String {
+    let dp = default_parallelism(s, shape);
+    let sp = &s.spark;
+    match &stage.source {
+        Source::Read { input } => {
+            let g = &s.glue;
+            format!(
+                "read mpb={} oc={} dp={dp} co={:?} df={} gf={} gs={:?} gmin={} files={} bytes={}",
+                sp.files_max_partition_bytes,
+                sp.files_open_cost_bytes,
+                stage.coalesce,
+                input.dynamic_frame,
+                g.group_files,
+                g.group_size_bytes,
+                g.auto_group_min_files,
+                input.files,
+                input.total_bytes
+            )
+        }
+        Source::Shuffle {
+            partitions,
+            adaptive,
+            join,
+            ..
+        } => {
+            let governed = matches!(partitions, Partitions::Conf(_));
+            let a = &sp.adaptive;
+            let aqe = if governed && *adaptive && a.enabled {
+                format!(
+                    "aqe={},{},{},{},{},{},{},{:016x}",
+                    a.coalesce_partitions,
+                    a.parallelism_first,
+                    a.advisory_partition_bytes,
+                    a.min_partition_bytes,
+                    a.skew_join && *join,
+                    a.skewed_partition_threshold_bytes,
+                    dp,
+                    a.skewed_partition_factor.to_bits()
+                )
+            } else {
+                "aqe=off".to_string()
+            };
+            let n = match partitions {
+                Partitions::Conf(k) => format!("conf={}x{k}", sp.shuffle_partitions),
+                Partitions::Fixed(n) => format!("fixed={n}"),
+            };
+            format!(
+                "shuffle {n} {aqe} co={:?} in={parent_bytes}",
+                stage.coalesce
+            )
+        }
+        Source::Fixed { tasks } => format!("fixed {tasks}"),
+    }
+}
+
 /// Plans the tasks of `stage`.
+#[inline(never)]
 pub fn plan_stage(
     s: &Scenario,
     shape: &ClusterShape,
@@ -68,12 +140,44 @@ pub fn plan_stage(
     rng: &mut SplitMix64,
 ) -> StagePlan {
     let measured_n = stage.fitted.as_ref().map_or(0, |f| f.measured.len() as u64);
-    let default_parallelism = s
-        .spark
-        .default_parallelism
-        .map(u64::from)
-        .unwrap_or_else(|| shape.slots())
-        .max(1);
+    let default_parallelism = default_parallelism(s, shape);
+    let mut plan = plan_model(
+        s,
+        shape,
+        stage,
+        parents,
+        rng,
+        measured_n,
+        default_parallelism,
+    );
+    if let Some(f) = &stage.fitted {
+        let parent_bytes: u64 = parents.iter().map(|p| p.bytes).sum();
+        if !plan.replayed
+            && measured_n > 0
+            && f.plan_key.as_deref() == Some(plan_key(s, shape, stage, parent_bytes).as_str())
+        {
+            let blocks: u64 = parents.iter().map(|p| p.map_tasks).sum();
+            let files = match &stage.source {
+                Source::Read { input } => input.files / measured_n,
+                _ => 0,
+            };
+            plan.tasks = replay(f, blocks, files);
+            plan.replayed = true;
+        }
+    }
+    plan
+}
+
+/// The stage's tasks as the model plans them (replayed when the plan gives the measured count).
+fn plan_model(
+    s: &Scenario,
+    shape: &ClusterShape,
+    stage: &StageSpec,
+    parents: &[ParentOutput],
+    rng: &mut SplitMix64,
+    measured_n: u64,
+    default_parallelism: u64,
+) -> StagePlan {
     match &stage.source {
         Source::Read { input } => {
             let sizes = if input.file_sizes.is_empty() {
@@ -144,6 +248,7 @@ pub fn plan_stage(
             partitions,
             skew,
             join,
+            adaptive,
             ..
         } => {
             let (n, governed, groups) = match *partitions {
@@ -176,7 +281,7 @@ pub fn plan_stage(
                 sizes.extend(weights.iter().map(|w| w * total as f64));
                 blocks_per_group.push(parents.iter().map(|p| p.map_tasks).sum());
             }
-            let aqe_on = governed && s.spark.adaptive.enabled;
+            let aqe_on = governed && *adaptive && s.spark.adaptive.enabled;
             let mut aqe = s.spark.adaptive.clone();
             aqe.enabled = aqe_on;
             let per_group = n as usize;

@@ -295,6 +295,7 @@ fn q80_join(
                 stage: parents[1],
                 bytes: (returns_gib * GIB as f64) as u64,
             }),
+            adaptive: true,
         },
         coalesce: None,
         work: Work {
@@ -392,6 +393,7 @@ fn q80(storage: ShuffleStorage) -> Scenario {
                 skew: Skew::default(),
                 join: false,
                 small_side: None,
+                adaptive: true,
             },
             work: Work {
                 aggregate: true,
@@ -410,6 +412,7 @@ fn q80(storage: ShuffleStorage) -> Scenario {
                 skew: Skew::default(),
                 join: false,
                 small_side: None,
+                adaptive: true,
             },
             work: Work {
                 aggregate: true,

@@ -85,12 +85,27 @@ pub struct Cluster {
     /// Registration times of the initial executors, seconds from run start (calibration; when
     /// empty they register at `driver.start_executors_s + executor_start_s`).
     pub initial_executor_ready_s: Vec<f64>,
+    /// Measured executors as they came and went, in registration order (calibration): replayed
+    /// instead of requesting and releasing executors while the cluster is unchanged.
+    pub executor_timeline: Vec<ExecutorSpan>,
     /// Local mode: tasks run inside the driver (executor id `driver`), `executor_cores` slots.
     pub local_mode: bool,
     /// Heap an idle executor holds (classes, buffers), share of its heap (memory model).
     pub idle_heap_share: f64,
     /// Numeric id of the first executor (Glue and YARN count from 1, standalone from 0).
     pub first_executor_id: u32,
+}
+
+/// One measured executor's life, seconds from the run's start.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ExecutorSpan {
+    /// Registered at.
+    pub added_s: f64,
+    /// Removed at (none: it lived to the end).
+    pub removed_s: Option<f64>,
+    /// Why it was removed, as Spark said.
+    pub removed_reason: Option<String>,
 }
 
 impl Default for Cluster {
@@ -107,6 +122,7 @@ impl Default for Cluster {
             disk_bytes_per_s_per_worker: 250e6,
             executor_start_s: 5.0,
             initial_executor_ready_s: Vec::new(),
+            executor_timeline: Vec::new(),
             local_mode: false,
             idle_heap_share: 0.08,
             first_executor_id: 1,
@@ -339,12 +355,20 @@ pub enum Source {
         /// the join is planned as a broadcast hash join instead (see `broadcast.rs`).
         #[serde(default)]
         small_side: Option<SmallSide>,
+        /// AQE may re-plan these partitions (coalesce, split skew) when it is on; false when the
+        /// measured run shows it left them as planned (calibration).
+        #[serde(default = "default_true")]
+        adaptive: bool,
     },
     /// A fixed number of tasks with no input (parallelize, file listing, broadcast builds).
     Fixed {
         /// Tasks.
         tasks: u64,
     },
+}
+
+fn default_true() -> bool {
+    true
 }
 
 impl Default for Source {
@@ -550,6 +574,30 @@ pub struct Fitted {
     pub spill_disk_ratio: f64,
     /// Measured tasks, in partition order: replayed while the partitioning is unchanged.
     pub measured: Vec<MeasuredTask>,
+    /// The settings and inputs this stage's partitions were planned from when calibrated
+    /// (`plan::plan_key`): while they are the same the measured tasks are replayed as they ran.
+    pub plan_key: Option<String>,
+    /// Measured attempts that did not succeed (failed or killed), replayed before the attempt
+    /// that succeeded while the measured tasks are replayed.
+    pub failed: Vec<MeasuredAttempt>,
+    /// Positions in `cluster.executor_timeline` of the executors that ran this stage (empty:
+    /// any): while the timeline is replayed, its tasks go only there, as Spark's locality
+    /// preferences sent them.
+    pub executors: Vec<u32>,
+}
+
+/// One measured attempt that did not succeed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MeasuredAttempt {
+    /// Position of its task in `measured` (partition order).
+    pub task: u32,
+    /// Seconds it held its slot.
+    pub slot_s: f64,
+    /// Why it ended (Spark's reason, shortened).
+    pub reason: String,
+    /// Killed (`TaskKilled`, `TaskCommitDenied`) rather than failed.
+    pub killed: bool,
 }
 
 /// One measured task, as calibration keeps it.
