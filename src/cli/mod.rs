@@ -2,6 +2,7 @@
 
 mod compare;
 mod sim;
+mod sweep;
 mod table;
 
 use std::io::Write;
@@ -91,6 +92,28 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Calibrate once on a measured run, simulate every combination of the values given, and
+    /// print each configuration's duration, DPU-hours, cost and status, the frontier of time
+    /// against cost, and the cheapest configuration that meets the deadline.
+    Sweep {
+        /// The measured run (Spark event log or run file with tasks).
+        input: PathBuf,
+        /// A setting and its values: KEY=V1,V2,… or KEY=FROM..TO[:STEP] (whole numbers), e.g.
+        /// spark.sql.shuffle.partitions=50,100,200 or glue.workers=2..20:2; repeatable (every
+        /// combination is simulated).
+        #[arg(long = "vary", value_name = "KEY=VALUES", required = true)]
+        vary: Vec<String>,
+        /// Finish by this long after the start (3600, 90min, 2h): the recommendation is the
+        /// cheapest configuration that does.
+        #[arg(long, value_name = "DURATION")]
+        deadline: Option<String>,
+        /// Price of one DPU-hour in US dollars.
+        #[arg(long, value_name = "USD", default_value_t = DEFAULT_PRICE_PER_DPU_HOUR)]
+        price_per_dpu_hour: f64,
+        /// One JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Runs the command line with `args` (including the program name); returns the exit code.
@@ -140,6 +163,13 @@ where
             output,
             json,
         } => sim::whatif_cmd(&input, &set, output.as_deref(), json),
+        Command::Sweep {
+            input,
+            vary,
+            deadline,
+            price_per_dpu_hour,
+            json,
+        } => sweep::sweep_cmd(&input, &vary, deadline.as_deref(), price_per_dpu_hour, json),
         Command::Schema => {
             println!(
                 "{}",

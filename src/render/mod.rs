@@ -4,6 +4,7 @@
 mod chart;
 pub mod decimate;
 pub mod hover;
+pub mod scatter;
 pub mod timeline;
 
 pub use chart::{draw_profile, draw_timeline, PlotArea};

@@ -17,6 +17,7 @@ pub mod presets;
 pub mod rates;
 pub mod rng;
 pub mod scenario;
+pub mod sweep;
 
 pub use rates::Rates;
 pub use scenario::Scenario;

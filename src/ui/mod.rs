@@ -9,6 +9,7 @@ pub mod dropped;
 pub mod loader;
 pub mod state;
 pub mod summary;
+pub mod sweep;
 pub mod tables;
 pub mod timewent;
 pub mod urlstate;

@@ -355,6 +355,15 @@ pub fn WhatIfPanel(dash: Dash) -> impl IntoView {
             restore_after(dash);
         }
     };
+    // A configuration picked in the sweep opens as the what-if on the before run.
+    let open = Callback::new(move |settings: Vec<(String, String)>| {
+        if dash.whatif.get_untracked().as_deref() != Some("before") {
+            dash.whatif.set(Some("before".into()));
+            controls.set(Vec::new());
+        }
+        dash.whatif_set.set(settings);
+        schedule();
+    });
     view! {
         <section class="whatif" aria-label="What if" data-whatif="">
             <h2>"What if…"</h2>
@@ -444,6 +453,7 @@ pub fn WhatIfPanel(dash: Dash) -> impl IntoView {
                     </div>
                 </div>
             })}
+            {move || before_ready.get().then(|| view! { <super::sweep::SweepPanel dash=dash open=open /> })}
         </section>
     }
 }

@@ -18,6 +18,9 @@
 //!   - `{op: "serve", run, tasks}` (the parts of a run): the worker keeps the run and answers
 //!     `{op: "raster", id, x0, x1, columns}` with `{kind: "raster", id, lanes: Uint8Array
 //!     (render::timeline::lanes_to_bytes), raster_ms}`, for as long as the page keeps it;
+//!   - `{op: "sweep", run, tasks, vary: [KEY=VALUES], deadline_s, price}`: calibrate on the
+//!     run and simulate every configuration, posting `{kind: "progress", sweep}` as they come
+//!     (JSON of `sim::sweep::Sweep` so far) and `{kind: "done", sweep}` at the end;
 //!   - `{op: "whatif", start: "before" | "preset:NAME", run: Uint8Array (a run file, for
 //!     "before"), set: [[key, value]]}`: calibrate (or take the preset), simulate unchanged and
 //!     changed;
@@ -285,6 +288,7 @@ async fn run(job: &JsValue) -> Result<(Object, Array), String> {
         "preset" => return preset(job),
         "whatif" => return whatif(job),
         "tables" => return tables(job),
+        "sweep" => return sweep(job),
         other => return Err(format!("unknown job {other:?}")),
     };
     let t = now_ms();
@@ -367,6 +371,76 @@ fn preset(job: &JsValue) -> Result<(Object, Array), String> {
 }
 
 /// The tables of a run the page read itself (the built-in examples).
+/// Most configurations the page sweeps (the CLI sweeps up to `sim::sweep::MAX_CONFIGURATIONS`).
+const PAGE_SWEEP_MAX: usize = 400;
+
+fn sweep(job: &JsValue) -> Result<(Object, Array), String> {
+    use crate::sim::{calibrate, simulate, sweep};
+    let run = run_of_job(job, "before run")?;
+    let axes = Array::from(&get(job, "vary"))
+        .iter()
+        .filter_map(|v| v.as_string())
+        .map(|v| sweep::parse_axis(&v).map_err(|e| e.replace("--set", "--vary")))
+        .collect::<Result<Vec<_>, _>>()?;
+    if axes.is_empty() {
+        return Err("give at least one setting to vary".into());
+    }
+    let n = sweep::count(&axes);
+    if n > PAGE_SWEEP_MAX {
+        return Err(format!(
+            "{n} configurations: the page sweeps at most {PAGE_SWEEP_MAX} (the CLI's runlens sweep takes more)"
+        ));
+    }
+    let deadline_s = get(job, "deadline_s").as_f64().filter(|d| *d > 0.0);
+    let price = get(job, "price")
+        .as_f64()
+        .unwrap_or(crate::model::glue::DEFAULT_PRICE_PER_DPU_HOUR);
+    let cal = calibrate::calibrate(&run)?;
+    let baseline = simulate(&cal.scenario)?;
+    let (measured, baseline) = (
+        sweep::Outcome::of(&run, price),
+        sweep::Outcome::of(&baseline, price),
+    );
+    let mut done: Vec<sweep::Configuration> = Vec::with_capacity(n);
+    let mut last = now_ms();
+    let state = |done: &[sweep::Configuration]| {
+        let s = sweep::finish(
+            measured.clone(),
+            baseline.clone(),
+            deadline_s,
+            price,
+            axes.clone(),
+            done.to_vec(),
+        );
+        serde_json::to_string(&s).unwrap_or_default()
+    };
+    for settings in sweep::combinations(&axes) {
+        let outcome = sweep::simulate_one(&cal.scenario, &settings, price);
+        done.push(sweep::Configuration {
+            settings,
+            outcome,
+            on_frontier: false,
+            meets_deadline: None,
+        });
+        // The page draws the points as they come, a few times a second.
+        if now_ms() - last > 150.0 && done.len() < n {
+            last = now_ms();
+            post(
+                &obj(&[
+                    ("kind", "progress".into()),
+                    ("sweep", state(&done).into()),
+                    ("total", JsValue::from_f64(n as f64)),
+                ]),
+                None,
+            );
+        }
+    }
+    Ok((
+        obj(&[("kind", "done".into()), ("sweep", state(&done).into())]),
+        Array::new(),
+    ))
+}
+
 fn tables(job: &JsValue) -> Result<(Object, Array), String> {
     let run = run_of_job(job, "run")?;
     let tables = crate::analysis::tables::tables(&run);

@@ -393,6 +393,8 @@ test('exports: a chart as PNG, a run as a run file; the DPU price is editable', 
       await page.getAttribute('figure[data-view="memory"][data-run="before"] figcaption button', 'aria-label'),
       'PNG of Before: Memory profile',
     );
+    // Findings of a run read by a worker come after the first render ("Looking for findings…").
+    await page.waitForFunction(() => !document.querySelector('.findings [data-pending]'), null, { timeout: 30_000 });
     const heads = await page.locator('.findings h3').allTextContents();
     assert.deepEqual(heads, ['Before: findings', 'After: findings']);
     for (const f of await page.locator('.findings').all()) {

@@ -173,3 +173,50 @@ test('the task timeline\'s stage legend marks a stage; the mark is in the link a
     await context.close();
   }
 });
+
+test('find a better configuration: the sweep fills in, marks the frontier and opens a point as the what-if', { timeout: 180_000, skip: !existsSync(data) && 'no shared data' }, async () => {
+  for (const width of [1440, 420]) {
+    const { context, page, problems } = await open('?before=../data/spark-local/app-20261121232835-0000', { viewport: { width, height: 1000 } });
+    try {
+      await page.waitForSelector('[data-sweep] input.sweep-axis');
+      const axes = page.locator('[data-sweep] input.sweep-axis');
+      await axes.nth(0).fill('spark.sql.shuffle.partitions=4,8,16,64');
+      await axes.nth(1).fill('spark.executor.instances=1..4');
+      await page.fill('[data-sweep] input.sweep-deadline', '100s');
+      // The main thread stays free while the worker simulates.
+      await page.evaluate(() => {
+        globalThis.__sweepLong = [];
+        new PerformanceObserver((l) => { for (const e of l.getEntries()) globalThis.__sweepLong.push(e.duration); }).observe({ type: 'longtask' });
+      });
+      await page.click('[data-sweep] button.sweep-run');
+      await page.waitForFunction(() => /16 configurations\./.test(document.querySelector('.sweep-status')?.textContent ?? ''), null, { timeout: 120_000 });
+      const status = await page.textContent('.sweep-status');
+      assert.match(status, /Recommended: spark\.sql\.shuffle\.partitions=\d+ spark\.executor\.instances=\d+/, status);
+      assert.match(status, /deadline/, status);
+      // The chart drew every configuration that ran; the frontier is listed, the recommendation in it.
+      const points = (await page.getAttribute('canvas.sweep-chart', 'data-points')).split(' ').filter(Boolean);
+      assert.equal(points.length, 16, `points drawn: ${points.length}`);
+      const rows = await page.locator('.sweep-frontier tbody tr').count();
+      assert.ok(rows >= 2 && rows <= 16, `frontier rows: ${rows}`);
+      assert.equal(await page.locator('.sweep-frontier tr.recommended').count(), 1);
+      await page.screenshot({ path: resolve(artifacts, `sweep-${width}.png`), fullPage: true });
+      await assertNoSidewaysScroll(page, `sweep at ${width} px`);
+      // Clicking a point of the chart opens it as the what-if: the after column shows it.
+      const [idx, xy] = points[0].split(':');
+      const [x, y] = xy.split(',').map(Number);
+      await page.locator('canvas.sweep-chart').scrollIntoViewIfNeeded();
+  const box = await page.locator('canvas.sweep-chart').boundingBox();
+      await page.mouse.click(box.x + x, box.y + y);
+      await page.waitForSelector('[data-prediction]', { timeout: 60_000 });
+      const settings = await page.$$eval('.whatif .controls-table input[data-key]', (ins) => Object.fromEntries(ins.filter((i) => i.value).map((i) => [i.dataset.key, i.value])));
+      assert.ok(Object.keys(settings).length === 2, `the point's settings in the what-if: ${JSON.stringify(settings)} (point ${idx})`);
+      await page.waitForFunction(() => document.querySelector('section.run[data-run="after"] .badge')?.textContent === 'simulated', null, { timeout: 60_000 });
+      assert.match(new URL(page.url()).searchParams.get('set') ?? '', /spark\.sql\.shuffle\.partitions=\d+,spark\.executor\.instances=\d+/);
+      const long = await page.evaluate(() => globalThis.__sweepLong);
+      console.log(`sweep at ${width} px: main-thread long tasks ${JSON.stringify(long.map(Math.round))}`);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  }
+});
