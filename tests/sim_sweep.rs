@@ -379,3 +379,37 @@ fn sweep_json_keys_are_a_contract_and_bad_arguments_are_usage_errors() {
         1
     );
 }
+
+#[test]
+fn a_prediction_says_how_much_of_the_run_its_change_reaches() {
+    let Some(run) = load("spark-local/app-20261121232835-0000") else {
+        return;
+    };
+    let notes = |set: &str| runlens::sim::whatif(&run, &[set]).unwrap().notes;
+    let n = notes("spark.sql.shuffle.partitions=64");
+    let reach = n
+        .iter()
+        .find(|x| x.starts_with("the change re-plans stages"))
+        .expect("a reach note");
+    assert!(
+        reach.contains("% of the baseline's wall time") && reach.contains("at most"),
+        "{reach}"
+    );
+    assert!(n.iter().any(|x| x.contains("MB/s per core")), "{n:?}");
+    // A packing change that gives the same read partitions moves nothing.
+    let n = notes("spark.sql.files.maxPartitionBytes=64m");
+    assert!(n.iter().any(|x| x.contains("re-plans no stage")), "{n:?}");
+    // Joins turned into broadcasts: their stages are gone.
+    let n = notes("spark.sql.autoBroadcastJoinThreshold=10m");
+    assert!(
+        n.iter().any(|x| x.ends_with("removed by the change")),
+        "{n:?}"
+    );
+    // A cluster change says it reaches every stage.
+    let n = notes("spark.executor.instances=4");
+    assert!(
+        n.iter()
+            .any(|x| x.starts_with("the change reaches the cluster")),
+        "{n:?}"
+    );
+}

@@ -15,6 +15,7 @@ pub mod partitioning;
 pub mod plan;
 pub mod presets;
 pub mod rates;
+pub mod reach;
 pub mod rng;
 pub mod scenario;
 pub mod sweep;
@@ -26,11 +27,18 @@ use crate::model::Run;
 
 /// Simulates `scenario`; the error names what is wrong with it.
 pub fn simulate(scenario: &Scenario) -> Result<Run, String> {
+    simulate_planned(scenario).map(|(run, _)| run)
+}
+
+/// Simulates `scenario`; also says, per simulated stage id, whether its measured tasks were
+/// replayed (its plan unchanged) or planned anew.
+pub fn simulate_planned(scenario: &Scenario) -> Result<(Run, Vec<(u64, bool)>), String> {
     // Every setting in range and the work within budget, before anything is allocated.
     limits::check_scenario(scenario)?;
     // Joins under the broadcast threshold are planned as broadcast hash joins first.
     let s = broadcast::effective(scenario);
     let sim = engine::run(&s)?;
+    let planned: Vec<(u64, bool)> = sim.stages.iter().map(|st| (st.id, st.replayed)).collect();
     let run = output::build_run(&s, &sim);
     // A result that is not a number is a failure of the model, never a finished run.
     let finite = run.meta.duration_s.is_finite()
@@ -44,7 +52,7 @@ pub fn simulate(scenario: &Scenario) -> Result<Run, String> {
                 .into(),
         );
     }
-    Ok(run)
+    Ok((run, planned))
 }
 
 /// A what-if on a measured run: the calibrated scenario, its unchanged simulation (the
@@ -67,11 +75,18 @@ pub struct WhatIf {
 pub fn whatif<S: AsRef<str>>(measured: &Run, changes: &[S]) -> Result<WhatIf, String> {
     let parsed = changes::parse_all(changes)?;
     let cal = calibrate::calibrate(measured)?;
-    let baseline = simulate(&cal.scenario)?;
+    let (baseline, base_plan) = simulate_planned(&cal.scenario)?;
     let mut changed = cal.scenario.clone();
     let mut notes = cal.notes;
     notes.extend(changes::apply(&mut changed, &parsed)?);
-    let predicted = simulate(&changed)?;
+    let (predicted, plan) = simulate_planned(&changed)?;
+    notes.extend(reach::notes(
+        &cal.scenario,
+        &changed,
+        &baseline,
+        &base_plan,
+        &plan,
+    ));
     Ok(WhatIf {
         calibrated: cal.scenario,
         baseline,
