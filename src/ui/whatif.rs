@@ -67,6 +67,8 @@ pub enum Outcome {
 pub struct Prediction {
     /// Measured wall time of the before run (none for presets), s.
     pub measured_s: Option<f64>,
+    /// Measured wall time of the after run the what-if stands beside (none without one), s.
+    pub measured_after_s: Option<f64>,
     /// The unchanged scenario simulated, s.
     pub baseline_s: f64,
     /// The changed scenario simulated, s.
@@ -234,8 +236,20 @@ async fn show(
     };
     let (p_dpu, p_usd) = dpu_and_cost(&predicted.run, p_analysis, price);
     let run = predicted.run;
+    // A measured after run (shown now, or the one an earlier what-if displaced): the prediction
+    // is checked against it.
+    let measured_after_s = dash.slots[Side::After.index()]
+        .with_untracked(|s| s.ready())
+        .filter(|r| !r.source.starts_with(WHATIF_SOURCE))
+        .or_else(|| {
+            dash.displaced
+                .with_value(|d| d.as_ref().and_then(|(slot, _)| slot.ready()))
+        })
+        .filter(|r| !r.run.meta.simulated)
+        .map(|r| r.run.meta.duration_s);
     let prediction = Prediction {
         measured_s: asked.measured_s,
+        measured_after_s,
         baseline_s,
         predicted_s: run.meta.duration_s,
         cost: (b_dpu, b_usd, p_dpu, p_usd),
@@ -264,6 +278,7 @@ async fn show(
         let url = dash.urls[Side::After.index()].get_untracked();
         dash.displaced.set_value(Some((after, url)));
     }
+
     loader::set_run(
         dash,
         Side::After,
@@ -429,6 +444,7 @@ pub fn WhatIfPanel(dash: Dash) -> impl IntoView {
                             Outcome::Failed(e) => view! { <p class="error" data-whatif-error="">{e}</p> }.into_any(),
                             Outcome::Done(p) => {
                                 let change = |a: f64, b: f64| if a > 0.0 { format!("{:+.0}%", (b / a - 1.0) * 100.0) } else { String::new() };
+                                let error = |m: f64, x: f64| if m > 0.0 { format!("{:+.1} %", (x / m - 1.0) * 100.0) } else { String::new() };
                                 view! {
                                     <dl class="facts" data-prediction="">
                                         {p.measured_s.map(|m| view! { <dt>"Measured"</dt><dd>{format_duration(m)}</dd> })}
@@ -436,6 +452,14 @@ pub fn WhatIfPanel(dash: Dash) -> impl IntoView {
                                         <dd data-field="baseline">{format_duration(p.baseline_s)}</dd>
                                         <dt>"Predicted"</dt>
                                         <dd data-field="predicted">{format!("{} ({} vs baseline)", format_duration(p.predicted_s), change(p.baseline_s, p.predicted_s))}</dd>
+                                        {p.measured_after_s.map(|m| view! {
+                                            <dt>"Predicted vs measured after"</dt>
+                                            <dd data-field="vs-measured-after">{format!("{} vs {} measured: {} error", format_duration(p.predicted_s), format_duration(m), error(m, p.predicted_s))}</dd>
+                                        })}
+                                        {p.measured_s.map(|m| view! {
+                                            <dt>"Calibration (baseline vs measured before)"</dt>
+                                            <dd data-field="calibration-error">{format!("{} vs {}: {} error", format_duration(p.baseline_s), format_duration(m), error(m, p.baseline_s))}</dd>
+                                        })}
                                         <dt>"Status"</dt>
                                         <dd data-field="predicted-status">{p.error.as_deref().map_or_else(|| p.status.clone(), |e| format!("{}: {}", p.status, crate::analysis::summary::short_error(e)))}</dd>
                                         <dt>"Cost"</dt>

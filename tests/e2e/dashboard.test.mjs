@@ -295,6 +295,11 @@ test('what-if: a permalink re-simulates the S1 fix on the calibrated before run'
     const seconds = Number(m[1]) * 60 + Number(m[2]);
     assert.ok(Math.abs(seconds - 97.4) / 97.4 < 0.25, predicted);
     assert.equal(await page.textContent('section.run[data-run="after"] .badge'), 'simulated');
+    // Beside the measured after run it replaced (S1 after, 97.4 s) and the calibration error.
+    const vs = await page.textContent('[data-prediction] [data-field="vs-measured-after"]');
+    assert.match(vs, /vs 1 min 37 s measured: [+−-]\d+\.\d %/, vs);
+    const cal = await page.textContent('[data-prediction] [data-field="calibration-error"]');
+    assert.match(cal, /vs 1 min 44 s: [+−-]\d+\.\d %/, cal);
     assert.equal((await charts(page, 'after')).length, 4);
     assert.deepEqual(await stragglers(page), ['before:0'], 'the fix removes the straggler');
     assert.equal(await page.inputValue('input[data-key="coalesce"]'), 'none');
