@@ -1,6 +1,7 @@
 //! One chart: a profile's lines (and stage spans) on shared axes; the task timeline.
 
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 use super::decimate::min_max;
@@ -103,6 +104,46 @@ fn line_style(
             if emphasis.selected.is_some() { 0 } else { 1 },
         ),
     }
+}
+
+/// The measured run's end: a dashed vertical rule over the plot, labelled at its top.
+fn end_rule<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    x: i32,
+    (top, bottom): (i32, i32),
+    theme: &Theme,
+    font: u32,
+    dpr: f64,
+    labelled: bool,
+) -> Result<(), String> {
+    let width = (1.5 * dpr).round().max(1.0) as u32;
+    let (dash_px, gap_px) = ((5.0 * dpr) as i32, (4.0 * dpr) as i32);
+    root.draw(&DashedPathElement::new(
+        vec![(x, top), (x, bottom)],
+        dash_px,
+        gap_px,
+        theme.text.stroke_width(width),
+    ))
+    .map_err(err)?;
+    if !labelled {
+        return Ok(());
+    }
+    let label = "measured end";
+    let w = text_width(label, font);
+    // Left of the rule when it is near the right edge (it usually is: the run's end).
+    let (w_root, _) = root.dim_in_pixel();
+    let lx = if x + 4 + w > w_root as i32 {
+        x - 4 - w
+    } else {
+        x + 4
+    };
+    root.draw(&Text::new(
+        label,
+        // Below the stage bars along the plot's top.
+        (lx, top + (bottom - top) / 8),
+        ("sans-serif", font).into_font().color(&theme.text),
+    ))
+    .map_err(err)
 }
 
 /// Approximate width of `text` in `font` px sans-serif (plotters' text sizing needs a backend).
@@ -337,6 +378,46 @@ pub fn draw_profile<DB: DrawingBackend>(
         }
         .map_err(err)?;
     }
+    if let Some(overlay) = &emphasis.overlay {
+        // The measurement's whole-run lines, dashed, each in the colour of the prediction's line
+        // of the same key (its own place among them when the prediction has none).
+        let keys: Vec<&str> = profile
+            .lines
+            .iter()
+            .filter(|l| l.executor.is_none())
+            .map(|l| l.key.as_str())
+            .collect();
+        let lines = overlay.profile.map_or(&[][..], |p| p.lines.as_slice());
+        let width = (2.0 * dpr).round().max(1.0) as u32;
+        let (dash_px, gap_px) = (px(6.0), px(4.0));
+        for (own, line) in lines.iter().filter(|l| l.executor.is_none()).enumerate() {
+            let i = keys.iter().position(|k| *k == line.key).unwrap_or(own);
+            let colour = theme.series[i % theme.series.len()];
+            let top = match line.axis {
+                Axis::Primary => y_max,
+                Axis::Secondary => y2_max,
+            };
+            let pts: Vec<(f64, f64)> = drawn_points(line, frame, columns)
+                .into_iter()
+                .map(|(t, v)| (t, v.min(top)))
+                .collect();
+            if pts.len() < 2 {
+                continue;
+            }
+            let path = DashedPathElement::new(pts, dash_px, gap_px, colour.stroke_width(width));
+            match line.axis {
+                Axis::Primary => chart.draw_series(std::iter::once(path)).map(|_| ()),
+                Axis::Secondary => chart
+                    .draw_secondary_series(std::iter::once(path))
+                    .map(|_| ()),
+            }
+            .map_err(err)?;
+        }
+        if overlay.end_s >= frame.x0 && overlay.end_s <= x1 {
+            let (x, _) = chart.backend_coord(&(overlay.end_s, 0.0));
+            end_rule(root, x, (yr.start, yr.end), theme, font, dpr, true)?;
+        }
+    }
     root.present().map_err(err)?;
     Ok(PlotArea {
         left: xr.start,
@@ -491,6 +572,13 @@ pub fn draw_timeline<DB: DrawingBackend>(
                 style,
             ))
             .map_err(err)?;
+        }
+    }
+    if let Some(end_s) = emphasis.overlay.map(|o| o.end_s) {
+        if end_s >= frame.x0 && end_s <= x1 {
+            // Unlabelled: the lanes are the labels' place; the legend names the rule.
+            let x = px_of(end_s).round() as i32;
+            end_rule(root, x, (top, bottom), theme, font, dpr, false)?;
         }
     }
     root.present().map_err(err)?;

@@ -140,6 +140,18 @@ pub struct Emphasis<'a> {
     /// The stage the user marked: its span stands out in the job-execution view, its tasks in
     /// the task timeline.
     pub stage: Option<u64>,
+    /// A measured run drawn over this one (a prediction beside its measurement).
+    pub overlay: Option<Overlay<'a>>,
+}
+
+/// A measured run drawn over a predicted one: its whole-run lines dashed in the colours of the
+/// prediction's, its end as a dashed rule, so prediction and measurement are read on one chart.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Overlay<'a> {
+    /// The measured run's profile of the same view (none for the task timeline).
+    pub profile: Option<&'a crate::analysis::profiles::Profile>,
+    /// Where the measured run ended, seconds from its start.
+    pub end_s: f64,
 }
 
 /// A value with its unit, for axes, tooltips and tables.

@@ -60,6 +60,24 @@ fn tooltip_rows(dash: Dash, side: Side, profile: &Profile, t: f64) -> Vec<(Strin
     if extra > 0 {
         out.push((format!("… {extra} more"), String::new()));
     }
+    // The measured run drawn over a prediction: its whole-run values at the same time.
+    if let Some(under) = (side == Side::After)
+        .then(|| dash.measured_under_prediction())
+        .flatten()
+    {
+        let period_s = dash.views[side.index()]
+            .get_untracked()
+            .map_or(profile.period_s, |v| v.period_s);
+        let measured = under.views(period_s);
+        if let Some(m) = measured.profile(profile.view) {
+            out.extend(
+                rows_at(m, t)
+                    .into_iter()
+                    .filter(|r| r.executor.is_none())
+                    .map(|r| (format!("measured: {}", r.label), r.value)),
+            );
+        }
+    }
     out
 }
 
@@ -220,6 +238,17 @@ fn Legend(dash: Dash, side: Side, view: View) -> impl IntoView {
         };
         whole.push((label.to_string(), Theme::css(th.stages[0])));
     }
+    // A prediction with its measurement drawn over it: how to tell them apart.
+    let under = match side {
+        Side::After => dash.measured_under_prediction(),
+        Side::Before => None,
+    }
+    .map(|r| {
+        format!(
+            "dashed: measured After ({}), its end the dashed rule",
+            crate::model::units::format_duration(r.run.meta.duration_s)
+        )
+    });
     let mut execs: Vec<String> = profile
         .map(|p| p.lines.iter().filter_map(|l| l.executor.clone()).collect())
         .unwrap_or_default();
@@ -237,6 +266,12 @@ fn Legend(dash: Dash, side: Side, view: View) -> impl IntoView {
                     }
                 })
                 .collect_view()}
+            {under.map(|label| view! {
+                <li class="overlay" data-overlay="measured">
+                    <span class="swatch dashed" style:border-color=Theme::css(th.text)></span>
+                    {label}
+                </li>
+            })}
             {execs
                 .into_iter()
                 .map(|e| {
@@ -495,11 +530,21 @@ pub fn ChartBox(dash: Dash, side: Side, view: View) -> impl IntoView {
         s.ready()
             .map_or(0, |r| r.run.tasks.distinct_executors().len())
     });
+    // A what-if's prediction in the After column says so on every chart.
+    let predicted = dash.slots[side.index()].with_untracked(|s| {
+        s.ready()
+            .is_some_and(|r| r.source.starts_with(super::whatif::WHATIF_SOURCE))
+    });
+    let title = if predicted {
+        format!("{} — predicted", side.title())
+    } else {
+        side.title().to_string()
+    };
     let timeline_height = format!("{}px", (lanes as f64 * 14.0 + 8.0).clamp(60.0, 480.0));
     view! {
         <figure class="chart" data-view=view.as_str() data-run=side.as_str()>
             <figcaption>
-                <span class="chart-title">{side.title()}</span>
+                <span class="chart-title">{title}</span>
                 <button
                     class="link"
                     title="Download this chart as a PNG image"

@@ -18,8 +18,14 @@ pub fn time_range(dash: Dash, side: Side) -> (f64, f64) {
         return w;
     }
     let own = dash.slots[side.index()].with_untracked(|s| s.ready().map(|r| r.run.meta.duration_s));
+    let under = match side {
+        Side::After => dash.measured_under_prediction(),
+        Side::Before => None,
+    };
     let end = if dash.fit.get_untracked() {
+        // A prediction fits with the measurement drawn over it.
         own.unwrap_or(0.0)
+            .max(under.map_or(0.0, |r| r.run.meta.duration_s))
     } else {
         dash.longest_s()
     };
@@ -32,9 +38,17 @@ pub fn shared_y_max(dash: Dash, view: View, unit: ValueUnit) -> f64 {
         .views
         .iter()
         .filter_map(|v| v.get_untracked())
+        .chain(overlay_views(dash))
         .filter_map(|v| v.profile(view).map(|p| p.max_value()))
         .fold(0.0, f64::max);
     axis_top(max, unit)
+}
+
+/// The profiles of the measured run drawn over the After column's prediction, at the After
+/// column's period.
+fn overlay_views(dash: Dash) -> Option<std::sync::Arc<super::state::RunViews>> {
+    let period_s = dash.views[Side::After.index()].get_untracked()?.period_s;
+    Some(dash.measured_under_prediction()?.views(period_s))
 }
 
 /// The shared right axis of a view, when either column has lines against it (percentages: at
@@ -42,7 +56,12 @@ pub fn shared_y_max(dash: Dash, view: View, unit: ValueUnit) -> f64 {
 pub fn shared_secondary(dash: Dash, view: View) -> Option<(f64, ValueUnit)> {
     let mut unit = None;
     let mut max = 0.0f64;
-    for v in dash.views.iter().filter_map(|v| v.get_untracked()) {
+    for v in dash
+        .views
+        .iter()
+        .filter_map(|v| v.get_untracked())
+        .chain(overlay_views(dash))
+    {
         if let Some(p) = v.profile(view).filter(|p| p.secondary.is_some()) {
             unit = unit.or(p.secondary);
             max = max.max(p.axis_max(crate::analysis::profiles::Axis::Secondary));
@@ -173,10 +192,23 @@ fn draw_chart(dash: Dash, side: Side, chart: usize, theme: &Theme, dpr: f64) -> 
         return false;
     }
     let selected = dash.selected[side.index()].get_untracked();
+    let under = match side {
+        Side::After => dash.measured_under_prediction(),
+        Side::Before => None,
+    };
+    let under_views = under.as_ref().map(|r| r.views(views.period_s));
+    let overlay_of = |view: Option<View>| {
+        under.as_ref().map(|r| render::Overlay {
+            profile: view.and_then(|v| under_views.as_ref().and_then(|u| u.profile(v))),
+            end_s: r.run.meta.duration_s,
+        })
+    };
+    let chart_view = View::ALL.into_iter().find(|v| canvas_index(*v) == chart);
     let emphasis = Emphasis {
         straggler: loaded.straggler(),
         selected: selected.as_deref(),
         stage: dash.marked_stage[side.index()].get_untracked(),
+        overlay: overlay_of(chart_view),
     };
     let (x0, x1) = time_range(dash, side);
     if chart != TIMELINE {

@@ -572,11 +572,29 @@ impl Dash {
         });
     }
 
-    /// The longest loaded run, seconds (the shared time scale); untracked.
+    /// The longest loaded run, seconds (the shared time scale; a measured run drawn under a
+    /// prediction counts); untracked.
     pub fn longest_s(&self) -> f64 {
         self.slots
             .iter()
             .filter_map(|s| s.with_untracked(|s| s.ready().map(|r| r.run.meta.duration_s)))
+            .chain(
+                self.measured_under_prediction()
+                    .map(|r| r.run.meta.duration_s),
+            )
             .fold(0.0, f64::max)
+    }
+
+    /// The measured After run a what-if's prediction displaced from the After column, while the
+    /// prediction is shown there: it is drawn over the prediction (dashed lines, its end);
+    /// untracked (the After column's change redraws).
+    pub fn measured_under_prediction(&self) -> Option<Arc<LoadedRun>> {
+        let after = self.slots[Side::After.index()].with_untracked(|s| s.ready())?;
+        if !after.source.starts_with(super::whatif::WHATIF_SOURCE) {
+            return None;
+        }
+        self.displaced
+            .with_value(|d| d.as_ref().and_then(|(slot, _)| slot.ready()))
+            .filter(|r| !r.run.meta.simulated)
     }
 }

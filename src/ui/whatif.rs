@@ -291,7 +291,7 @@ async fn show(
 }
 
 /// How a what-if's run names its source.
-const WHATIF_SOURCE: &str = "what-if: ";
+pub(crate) const WHATIF_SOURCE: &str = "what-if: ";
 
 /// Closes the what-if's result: the after column shows again what it showed before (and the
 /// address says so again).

@@ -301,6 +301,44 @@ test('what-if: a permalink re-simulates the S1 fix on the calibrated before run'
     const cal = await page.textContent('[data-prediction] [data-field="calibration-error"]');
     assert.match(cal, /vs 1 min 44 s: [+−-]\d+\.\d %/, cal);
     assert.equal((await charts(page, 'after')).length, 4);
+    // The measured After is drawn over the prediction: said in each view's legend, and drawn as
+    // a dashed rule at its end (a tall column of text-coloured dashes) in the After charts only.
+    for (const view of VIEWS) {
+      const item = await page.textContent(`figure[data-view="${view}"][data-run="after"] [data-overlay="measured"]`);
+      assert.match(item, /measured After \(1 min 37 s\)/, `${view}: ${item}`);
+      assert.equal(await page.locator(`figure[data-view="${view}"][data-run="before"] [data-overlay]`).count(), 0);
+    }
+    const rule = (side) => page.evaluate((side) => {
+      const c = document.querySelector(`figure[data-view="execution"][data-run="${side}"] .plot:not(.timeline) canvas`);
+      const { data, width, height } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+      // The light theme's text colour; the tallest column of it, and how many dashes it has.
+      let best = { share: 0, dashes: 0 };
+      for (let x = 0; x < width; x++) {
+        let ink = 0, dashes = 0, inDash = false;
+        for (let y = 0; y < height; y++) {
+          const i = (y * width + x) * 4;
+          const on = Math.abs(data[i] - 40) < 40 && Math.abs(data[i + 1] - 44) < 40 && Math.abs(data[i + 2] - 52) < 40 && data[i + 3] > 200;
+          ink += on;
+          if (on && !inDash) dashes++;
+          inDash = on;
+        }
+        if (ink / height > best.share) best = { share: ink / height, dashes };
+      }
+      return best;
+    }, side);
+    const [withRule, without] = [await rule('after'), await rule('before')];
+    assert.ok(withRule.share > 0.3 && withRule.dashes >= 8, `after: a dashed rule ${JSON.stringify(withRule)}`);
+    assert.ok(without.share < 0.3, `before: no rule ${JSON.stringify(without)}`);
+    // The tooltip gives the measured values beside the predicted ones.
+    const etl = page.locator('figure[data-view="etl"][data-run="after"] .plot canvas').first();
+    await etl.scrollIntoViewIfNeeded();
+    const etlBox = await etl.boundingBox();
+    await etl.hover({ position: { x: etlBox.width * 0.8, y: etlBox.height * 0.5 } });
+    await page.waitForSelector('figure[data-view="etl"][data-run="after"] .tooltip');
+    assert.match(await page.textContent('figure[data-view="etl"][data-run="after"] .tooltip'), /measured: bytes read.*B\/s/s);
+    assert.equal(await page.textContent('figure[data-view="etl"][data-run="after"] .chart-title'), 'After — predicted');
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.locator('figure[data-view="execution"][data-run="after"]').screenshot({ path: resolve(artifacts, 'whatif-overlay-1440.png') });
     assert.deepEqual(await stragglers(page), ['before:0'], 'the fix removes the straggler');
     assert.equal(await page.inputValue('input[data-key="coalesce"]'), 'none');
     assert.deepEqual(problems, []);
