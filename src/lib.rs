@@ -7,6 +7,7 @@ pub mod analysis;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 pub mod error;
+pub mod fleet;
 pub mod ingest;
 pub mod model;
 pub mod render;

@@ -51,7 +51,7 @@ pub struct Finding {
 /// Input files per task below which files count as small, bytes.
 const SMALL_FILE_BYTES: f64 = 8.0 * 1024.0 * 1024.0;
 /// Idle share of executor time from which it is reported.
-const IDLE_SHARE_MIN: f64 = 0.3;
+pub const IDLE_SHARE_MIN: f64 = 0.3;
 /// Share of a worker's disk from which shuffle + spill is disk pressure.
 const DISK_SHARE_MIN: f64 = 0.8;
 
@@ -563,9 +563,10 @@ fn glue_observability(run: &Run, out: &mut Vec<Finding>) {
     }
 }
 
-fn idle(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
-    if run.tasks.is_empty() || totals.executor_hours <= 0.0 {
-        return;
+/// Slot-hours the worker executors were alive and task-hours they ran, when the run has tasks.
+pub fn slot_hours(run: &Run) -> Option<(f64, f64)> {
+    if run.tasks.is_empty() {
+        return None;
     }
     let slot_hours: f64 = run
         .worker_executors()
@@ -577,9 +578,21 @@ fn idle(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
         .sum::<f64>()
         / 3600.0;
     let busy_hours: f64 = run.tasks.refs().map(|t| t.duration_s()).sum::<f64>() / 3600.0;
-    if slot_hours <= 0.0 {
+    (slot_hours > 0.0).then_some((slot_hours, busy_hours))
+}
+
+/// The share of executor slot time without a task (0..1), when the run has tasks.
+pub fn idle_share(run: &Run) -> Option<f64> {
+    slot_hours(run).map(|(slot, busy)| (1.0 - busy / slot).clamp(0.0, 1.0))
+}
+
+fn idle(run: &Run, totals: &Totals, out: &mut Vec<Finding>) {
+    if totals.executor_hours <= 0.0 {
         return;
     }
+    let Some((slot_hours, busy_hours)) = slot_hours(run) else {
+        return;
+    };
     let idle_share = (1.0 - busy_hours / slot_hours).clamp(0.0, 1.0);
     if idle_share < IDLE_SHARE_MIN {
         return;

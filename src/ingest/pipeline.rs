@@ -1218,3 +1218,21 @@ pub fn ingest_bytes(name: &str, bytes: &[u8]) -> Result<Loaded> {
     ing.push(bytes)?;
     ing.finish()
 }
+
+/// Reads the in-memory files of one input (one file, the parts of a rolling or Databricks log,
+/// or a CloudWatch export), ordered as the CLI orders a directory's files: every run in them.
+pub fn ingest_files(input: &str, files: &[(String, &[u8])]) -> Result<Vec<Loaded>> {
+    let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
+    let plan = super::inputs::plan_files(input, &names)?;
+    let mut ing = Ingestor::new(input);
+    for n in plan.notes {
+        ing.warn(n);
+    }
+    for &i in &plan.order {
+        let (name, bytes) = &files[i];
+        ing.begin_file(name);
+        ing.push(bytes)?;
+        ing.end_file();
+    }
+    ing.finish_all()
+}

@@ -107,9 +107,47 @@ pub fn format_clock(s: f64) -> String {
     }
 }
 
+/// Milliseconds since 1970-01-01 UTC as `YYYY-MM-DD HH:MM` (UTC).
+pub fn format_utc(epoch_ms: i64) -> String {
+    let secs = epoch_ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        rem / 3600,
+        (rem / 60) % 60
+    )
+}
+
+/// The date of a day count from 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z.saturating_add(719_468);
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utc_dates() {
+        assert_eq!(format_utc(0), "1970-01-01 00:00");
+        // 2026-11-21 23:25:06 UTC (S1 before's start).
+        assert_eq!(
+            format_utc(1_763_767_506_000 + 31_536_000_000),
+            "2026-11-21 23:25"
+        );
+        assert_eq!(format_utc(951_782_400_000), "2000-02-29 00:00");
+        assert_eq!(format_utc(-86_400_000), "1969-12-31 00:00");
+    }
 
     #[test]
     fn sizes() {

@@ -464,8 +464,84 @@ fn split_entry(raw: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// Loads a run from a URL into `side` (`URL!/ENTRY`: one run of an archive at URL).
+/// The file name a URL ends in.
+fn url_file_name(url: &str) -> &str {
+    url.rsplit('/')
+        .next()
+        .unwrap_or(url)
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(url)
+}
+
+/// Loads the files of one run given as `URL1|URL2|…` (a rolling or Databricks log) into `side`.
+fn load_urls(dash: Dash, side: Side, raw: String) {
+    let cancel = dash.new_load(side);
+    dash.selected[side.index()].set(None);
+    dash.urls[side.index()].set(Some(raw.clone()));
+    let resolved: Result<Vec<String>, String> = raw
+        .split('|')
+        .filter(|p| !p.trim().is_empty())
+        .map(resolve_url)
+        .collect();
+    let urls = match resolved {
+        Ok(u) => u,
+        Err(e) => {
+            dash.slots[side.index()].set(Slot::Failed(e));
+            return;
+        }
+    };
+    let names: Vec<String> = urls.iter().map(|u| url_file_name(u).to_string()).collect();
+    let label = format!("{} files", names.len());
+    let plan = match plan_files(&label, &names) {
+        Ok(p) => p,
+        Err(e) => {
+            dash.slots[side.index()].set(Slot::Failed(format!(
+                "{e}. Several URLs (URL1|URL2) must be the files of one run."
+            )));
+            return;
+        }
+    };
+    dash.slots[side.index()].set(Slot::Loading(Progress {
+        name: label.clone(),
+        read: 0,
+        total: None,
+        rate: 0.0,
+        decoded: 0,
+    }));
+    let (ordered_urls, ordered_names, notes) = (Array::new(), Array::new(), Array::new());
+    for &i in &plan.order {
+        ordered_urls.push(&urls[i].as_str().into());
+        ordered_names.push(&names[i].as_str().into());
+    }
+    for n in &plan.notes {
+        notes.push(&JsValue::from_str(n));
+    }
+    let job = Object::new();
+    set(&job, "op", &"urls".into());
+    set(&job, "urls", &ordered_urls);
+    set(&job, "names", &ordered_names);
+    set(&job, "notes", &notes);
+    set(&job, "label", &label.as_str().into());
+    let archive = plan
+        .order
+        .first()
+        .map(|&i| names[i].clone())
+        .unwrap_or_default();
+    let origin = Origin {
+        source: raw.clone(),
+        archive,
+        url: Some(raw),
+    };
+    spawn_reader(dash, side, job, origin, cancel);
+}
+
+/// Loads a run from a URL into `side` (`URL!/ENTRY`: one run of an archive at URL;
+/// `URL1|URL2|…`: the files of one run).
 pub fn load_url(dash: Dash, side: Side, raw: String) {
+    if raw.contains('|') {
+        return load_urls(dash, side, raw);
+    }
     let cancel = dash.new_load(side);
     dash.selected[side.index()].set(None);
     dash.urls[side.index()].set(Some(raw.clone()));
@@ -485,14 +561,7 @@ pub fn load_url(dash: Dash, side: Side, raw: String) {
         rate: 0.0,
         decoded: 0,
     }));
-    let name = url
-        .rsplit('/')
-        .next()
-        .unwrap_or(&raw)
-        .split(['?', '#'])
-        .next()
-        .unwrap_or(&raw)
-        .to_string();
+    let name = url_file_name(&url).to_string();
     let archive = if name.is_empty() { base.clone() } else { name };
     let job = Object::new();
     set(&job, "op", &"url".into());

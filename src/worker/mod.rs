@@ -11,6 +11,8 @@
 //!     order;
 //!   - `{op: "url", url, name, label, entry}`: an absolute URL (`entry` picks one run of an
 //!     archive);
+//!   - `{op: "urls", urls: [string], names: [string], label, notes: [string]}`: the files of one
+//!     run (a rolling or Databricks log) at absolute URLs, in reading order;
 //!   - `{op: "preset", name}`: a preset of the simulator, simulated;
 //!   - `{op: "tables", run, tasks}` (the parts of a run): its tables and findings, answered as
 //!     `{kind: "done", tables: string (JSON of `analysis::tables::Tables`), findings: string (JSON
@@ -283,6 +285,7 @@ async fn run(job: &JsValue) -> Result<(Object, Array), String> {
     let mut ing = match op.as_str() {
         "files" => read_files(job, &label).await?,
         "url" => read_url(job, &label).await?,
+        "urls" => read_urls(job, &label).await?,
         "serve" => return serve(job),
         "raster" => return raster(job),
         "preset" => return preset(job),
@@ -625,6 +628,39 @@ async fn fetch_body(
         .body()
         .ok_or_else(|| format!("{label}: the response has no body."))?;
     Ok((body, total))
+}
+
+async fn read_urls(job: &JsValue, label: &str) -> Result<Ingestor, String> {
+    let strings = |key: &str| -> Vec<String> {
+        get(job, key)
+            .dyn_into::<Array>()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|v| v.as_string())
+            .collect()
+    };
+    let (urls, names) = (strings("urls"), strings("names"));
+    if urls.is_empty() || urls.len() != names.len() {
+        return Err(format!("{label}: no files given"));
+    }
+    let mut ing = Ingestor::new(label);
+    for n in strings("notes") {
+        ing.warn(n);
+    }
+    let mut meter = Meter {
+        name: label.to_string(),
+        read: 0,
+        total: None,
+        last: 0.0,
+    };
+    for (url, name) in urls.iter().zip(&names) {
+        let (body, _) = fetch_body(url, name).await?;
+        ing.begin_file(name);
+        meter.name = name.clone();
+        pump(body, &mut ing, &mut meter).await?;
+    }
+    meter.report(ing.bytes_out(), true);
+    Ok(ing)
 }
 
 async fn read_url(job: &JsValue, label: &str) -> Result<Ingestor, String> {
