@@ -30,14 +30,18 @@ fn load_path(py: Python<'_>, path: &str) -> PyResult<Vec<Loaded>> {
         .map_err(err)
 }
 
+/// The files as borrowed slices, for the core.
+fn slices(files: &[(String, PyBackedBytes)]) -> Vec<(String, &[u8])> {
+    files.iter().map(|(n, b)| (n.clone(), b.as_ref())).collect()
+}
+
 /// The runs of files given as bytes (one file, or the files of one run).
 fn load_files(
     py: Python<'_>,
     input: &str,
     files: &[(String, PyBackedBytes)],
 ) -> PyResult<Vec<Loaded>> {
-    let borrowed: Vec<(String, &[u8])> =
-        files.iter().map(|(n, b)| (n.clone(), b.as_ref())).collect();
+    let borrowed = slices(&files);
     py.detach(|| ingest_files(input, &borrowed)).map_err(err)
 }
 
@@ -130,8 +134,7 @@ fn fleet_row(
 ) -> PyResult<String> {
     check_price(price_per_dpu_hour)?;
     let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
-    let borrowed: Vec<(String, &[u8])> =
-        files.iter().map(|(n, b)| (n.clone(), b.as_ref())).collect();
+    let borrowed = slices(&files);
     // The core's message as is (the CLI's), not the Python exception's text.
     let rows = py.detach(|| match ingest_files(source, &borrowed) {
         Ok(all) => fleet::row::of_runs(source, &names, &all, price_per_dpu_hour),
