@@ -41,7 +41,7 @@ fn load_files(
     input: &str,
     files: &[(String, PyBackedBytes)],
 ) -> PyResult<Vec<Loaded>> {
-    let borrowed = slices(&files);
+    let borrowed = slices(files);
     py.detach(|| ingest_files(input, &borrowed)).map_err(err)
 }
 
