@@ -6,7 +6,8 @@
 mod common;
 
 use runlens::fleet::row::{of_runs, unreadable, UNREADABLE};
-use runlens::fleet::table::{compare_link, parse_jsonl};
+use runlens::fleet::table::{parse_jsonl, Filter, SortKey};
+use runlens::fleet::view::{view, Indexed, Query};
 use runlens::ingest::fs::load_path_all;
 use runlens::ingest::pipeline::ingest_files;
 
@@ -131,10 +132,85 @@ fn rows_cross_as_json_lines_and_link_to_the_compare_view() {
         .collect();
     let fleet = parse_jsonl("rows.json", &text).expect("rows");
     assert_eq!(fleet.rows, vec![a, b, c]);
+    let shown = view(
+        &Indexed::new(fleet),
+        &Query {
+            sort: (SortKey::Start, true),
+            filter: Filter::default(),
+            logs: "https://logs.example/x y/".into(),
+            limit: 10,
+        },
+    );
+    assert_eq!(shown.rows[0].source, "jobs/a-2");
     assert_eq!(
-        compare_link(&fleet.rows, 1, "https://logs.example/x y/").as_deref(),
+        shown.rows[0].link.as_deref(),
         Some(
             "?before=https://logs.example/x%20y/jobs/a-1&after=https://logs.example/x%20y/jobs/a-2"
         )
+    );
+}
+
+/// Every key of a row survives writing and reading (a field added to `FleetRow` without its
+/// reader fails here: the literal below names every field). Wrong types are errors naming the key.
+#[test]
+fn every_key_round_trips_through_json_lines() {
+    use runlens::fleet::row::FindingRef;
+    let full = runlens::fleet::FleetRow {
+        source: "jobs/x".into(),
+        files: vec!["jobs/x/a".into(), "jobs/x/b".into()],
+        app_id: Some("app-1".into()),
+        app_name: Some("nightly".into()),
+        job_name: Some("nightly-glue".into()),
+        platform: Some("glue".into()),
+        spark_version: Some("3.5.1".into()),
+        start_epoch_ms: Some(1_764_000_000_123),
+        duration_s: Some(61.5),
+        status: "failed".into(),
+        error: Some("No space left on device".into()),
+        executors: Some(9),
+        tasks: Some(1200),
+        failed_tasks: Some(4),
+        dpu_hours: Some(2.25),
+        cost_usd: Some(0.99),
+        price_per_dpu_hour: Some(0.44),
+        straggler_executor: Some("7".into()),
+        straggler_stage: Some(3),
+        straggler_cause: Some("skewed-partition".into()),
+        straggler_excess_s: Some(12.5),
+        findings: vec![FindingRef {
+            kind: "spill".into(),
+            severity: "critical".into(),
+        }],
+        worst_severity: Some("critical".into()),
+        top_fix: Some("straggler".into()),
+        saving_s: Some(10.0),
+        saving_usd: Some(0.16),
+        saving_basis: Some("simulated".into()),
+        wasted_usd: Some(0.99),
+    };
+    let mut text = serde_json::to_string(&full).expect("json");
+    text.push('\n');
+    let mut shared = Vec::new();
+    for rel in [
+        "spark-local/app-20261121232506-0000",
+        "external/kubeflow__mcp-apache-spark-history-server/eventlog_v2_spark-cc4d115f011443d787f03a71a476a745",
+    ] {
+        if let Some(r) = row_of(rel) {
+            text += &(serde_json::to_string(&r).expect("json") + "\n");
+            shared.push(r);
+        }
+    }
+    let back = parse_jsonl("rows.json", &text).expect("rows");
+    assert_eq!(back.rows[0], full);
+    assert_eq!(&back.rows[1..], &shared[..]);
+    let e = parse_jsonl(
+        "rows.json",
+        "{\"source\":\"x\",\"status\":\"ok\",\"tasks\":\"many\"}\n",
+    )
+    .expect_err("a count that is text");
+    assert!(
+        e.to_string()
+            .contains("line 1: not a fleet row (tasks is not a count)"),
+        "{e}"
     );
 }

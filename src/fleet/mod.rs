@@ -4,5 +4,6 @@
 pub mod record;
 pub mod row;
 pub mod table;
+pub mod view;
 
 pub use row::FleetRow;

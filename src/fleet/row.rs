@@ -1,7 +1,8 @@
 //! A run's fleet row: who, when, how long, what it cost, its straggler and findings, and what
 //! the top fix would save. The keys are a contract (README, "Fleet rows").
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::analysis::straggler::Cause;
 use crate::analysis::{self, findings, findings::Severity};
@@ -12,7 +13,7 @@ use crate::sim;
 pub const UNREADABLE: &str = "unreadable";
 
 /// A finding's kind and severity.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FindingRef {
     /// Kebab-case kind (`straggler`, `spill`, …).
     pub kind: String,
@@ -20,9 +21,8 @@ pub struct FindingRef {
     pub severity: String,
 }
 
-/// One run of the fleet.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+/// One run of the fleet. Written with serde; read back by [`FleetRow::from_json`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct FleetRow {
     /// The run's path under the listed folder (a file, or a run's folder).
     pub source: String,
@@ -80,6 +80,121 @@ pub struct FleetRow {
     pub saving_basis: Option<String>,
     /// Money wasted: the whole cost of a failed run, else the top fix's saving (0 without one).
     pub wasted_usd: Option<f64>,
+}
+
+/// A row's JSON object, read field by field: absent and null are None, a wrong type is an error
+/// naming the key.
+struct Fields<'a>(&'a Map<String, Value>);
+
+impl Fields<'_> {
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.0.get(key).filter(|v| !v.is_null())
+    }
+
+    fn wrong(key: &str, what: &str) -> String {
+        format!("{key} is not {what}")
+    }
+
+    fn text(&self, key: &str) -> Result<Option<String>, String> {
+        self.get(key)
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| Self::wrong(key, "text"))
+            })
+            .transpose()
+    }
+
+    fn num(&self, key: &str) -> Result<Option<f64>, String> {
+        self.get(key)
+            .map(|v| v.as_f64().ok_or_else(|| Self::wrong(key, "a number")))
+            .transpose()
+    }
+
+    fn int(&self, key: &str) -> Result<Option<i64>, String> {
+        self.get(key)
+            .map(|v| v.as_i64().ok_or_else(|| Self::wrong(key, "an integer")))
+            .transpose()
+    }
+
+    fn count(&self, key: &str) -> Result<Option<u64>, String> {
+        self.get(key)
+            .map(|v| v.as_u64().ok_or_else(|| Self::wrong(key, "a count")))
+            .transpose()
+    }
+
+    fn list(&self, key: &str) -> Result<&[Value], String> {
+        match self.get(key) {
+            None => Ok(&[]),
+            Some(v) => v
+                .as_array()
+                .map(Vec::as_slice)
+                .ok_or_else(|| Self::wrong(key, "a list")),
+        }
+    }
+}
+
+impl FleetRow {
+    /// Reads a row written by serde (`python -m runlens.fleet --format json`): every key
+    /// optional, unknown keys ignored. By hand, not `serde::Deserialize`: the derived reader of
+    /// these 28 keys cost the page's worker 19 KB of wasm (tests/fleet.rs checks the round
+    /// trip of every key).
+    pub fn from_json(v: &Value) -> Result<FleetRow, String> {
+        let f = Fields(v.as_object().ok_or("not a JSON object")?);
+        let files = f
+            .list("files")?
+            .iter()
+            .map(|x| {
+                x.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| Fields::wrong("files", "a list of text"))
+            })
+            .collect::<Result<_, _>>()?;
+        let findings = f
+            .list("findings")?
+            .iter()
+            .map(|x| {
+                let g = Fields(
+                    x.as_object()
+                        .ok_or_else(|| Fields::wrong("findings", "a list of objects"))?,
+                );
+                Ok(FindingRef {
+                    kind: g.text("kind")?.unwrap_or_default(),
+                    severity: g.text("severity")?.unwrap_or_default(),
+                })
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(FleetRow {
+            source: f.text("source")?.unwrap_or_default(),
+            files,
+            app_id: f.text("app_id")?,
+            app_name: f.text("app_name")?,
+            job_name: f.text("job_name")?,
+            platform: f.text("platform")?,
+            spark_version: f.text("spark_version")?,
+            start_epoch_ms: f.int("start_epoch_ms")?,
+            duration_s: f.num("duration_s")?,
+            status: f.text("status")?.unwrap_or_default(),
+            error: f.text("error")?,
+            executors: f.count("executors")?,
+            tasks: f.count("tasks")?,
+            failed_tasks: f.count("failed_tasks")?,
+            dpu_hours: f.num("dpu_hours")?,
+            cost_usd: f.num("cost_usd")?,
+            price_per_dpu_hour: f.num("price_per_dpu_hour")?,
+            straggler_executor: f.text("straggler_executor")?,
+            straggler_stage: f.count("straggler_stage")?,
+            straggler_cause: f.text("straggler_cause")?,
+            straggler_excess_s: f.num("straggler_excess_s")?,
+            findings,
+            worst_severity: f.text("worst_severity")?,
+            top_fix: f.text("top_fix")?,
+            saving_s: f.num("saving_s")?,
+            saving_usd: f.num("saving_usd")?,
+            saving_basis: f.text("saving_basis")?,
+            wasted_usd: f.num("wasted_usd")?,
+        })
+    }
 }
 
 fn round3(x: f64) -> f64 {

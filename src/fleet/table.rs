@@ -32,13 +32,16 @@ pub fn parse_jsonl(name: &str, text: &str) -> Result<Fleet> {
             ));
             break;
         }
-        let row: FleetRow = serde_json::from_str(line).map_err(|e| {
-            Error::new(
-                name,
-                ErrorKind::InvalidContent,
-                format!("line {}: not a fleet row ({e})", i + 1),
-            )
-        })?;
+        let row = serde_json::from_str::<serde_json::Value>(line)
+            .map_err(|e| e.to_string())
+            .and_then(|v| FleetRow::from_json(&v))
+            .map_err(|e| {
+                Error::new(
+                    name,
+                    ErrorKind::InvalidContent,
+                    format!("line {}: not a fleet row ({e})", i + 1),
+                )
+            })?;
         if row.source.is_empty() || row.status.is_empty() {
             return Err(Error::new(
                 name,
@@ -113,7 +116,7 @@ impl SortKey {
 /// Which rows to show.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Filter {
-    /// Part of the job name (case-insensitive); empty: every job.
+    /// Part of the job name (ASCII letters case-insensitive); empty: every job.
     pub job: String,
     /// A finding kind the run must have; empty: any.
     pub finding: String,
@@ -122,8 +125,10 @@ pub struct Filter {
 impl Filter {
     /// True when `row` passes.
     pub fn keeps(&self, row: &FleetRow) -> bool {
-        let job = self.job.trim().to_lowercase();
-        (job.is_empty() || job_key(row).to_lowercase().contains(&job))
+        // ASCII case only: Unicode case tables would cost the page's worker ≈ 14 KB of wasm,
+        // and job names are ASCII in practice (Glue's are `[A-Za-z0-9_-]`).
+        let job = self.job.trim().to_ascii_lowercase();
+        (job.is_empty() || job_key(row).to_ascii_lowercase().contains(&job))
             && (self.finding.is_empty() || row.findings.iter().any(|f| f.kind == self.finding))
     }
 }
@@ -132,71 +137,72 @@ fn num(x: Option<f64>) -> f64 {
     x.filter(|v| v.is_finite()).unwrap_or(f64::NEG_INFINITY)
 }
 
-/// Indices of the rows `filter` keeps, sorted by `key` (descending when `desc`); ties keep
-/// file order.
-pub fn sorted(rows: &[FleetRow], filter: &Filter, key: SortKey, desc: bool) -> Vec<usize> {
-    let mut idx: Vec<usize> = (0..rows.len())
-        .filter(|&i| filter.keeps(&rows[i]))
-        .collect();
-    idx.sort_by(|&a, &b| {
-        let (ra, rb) = (&rows[a], &rows[b]);
-        let ord = match key {
-            SortKey::Wasted => num(ra.wasted_usd).total_cmp(&num(rb.wasted_usd)),
-            SortKey::Cost => num(ra.cost_usd).total_cmp(&num(rb.cost_usd)),
-            SortKey::Duration => num(ra.duration_s).total_cmp(&num(rb.duration_s)),
-            SortKey::Start => ra.start_epoch_ms.cmp(&rb.start_epoch_ms),
-            SortKey::Job => job_key(ra).cmp(job_key(rb)),
-            SortKey::Status => ra.status.cmp(&rb.status),
-        };
-        if desc {
-            ord.reverse()
-        } else {
-            ord
-        }
-    });
-    idx
+/// Each distinct string's rank in byte order.
+fn ranks<'a>(names: impl Iterator<Item = &'a str>) -> std::collections::BTreeMap<&'a str, u64> {
+    // Inserted one by one: `collect` into a B-tree sorts through another copy of the std sort.
+    let mut set = std::collections::BTreeMap::new();
+    for n in names {
+        set.insert(n, 0u64);
+    }
+    for (r, v) in set.values_mut().enumerate() {
+        *v = r as u64;
+    }
+    set
 }
 
-/// Finding kinds with how many runs have each, most common first.
+/// Indices of the rows `filter` keeps, sorted by `key` (descending when `desc`); ties keep
+/// file order. Missing figures sort lowest.
+pub fn sorted(rows: &[FleetRow], filter: &Filter, key: SortKey, desc: bool) -> Vec<usize> {
+    let idx: Vec<usize> = (0..rows.len())
+        .filter(|&i| filter.keeps(&rows[i]))
+        .collect();
+    let text: fn(&FleetRow) -> &str = match key {
+        SortKey::Status => |r| r.status.as_str(),
+        _ => job_key,
+    };
+    let rank = match key {
+        SortKey::Job | SortKey::Status => ranks(idx.iter().map(|&i| text(&rows[i]))),
+        _ => Default::default(),
+    };
+    // One shared sort (`crate::sorting`) on a numeric key: a descending sort negates it.
+    let sign = if desc { -1.0 } else { 1.0 };
+    let order = crate::sorting::order_of(idx.iter().map(|&i| {
+        let r = &rows[i];
+        let v = match key {
+            SortKey::Wasted => num(r.wasted_usd),
+            SortKey::Cost => num(r.cost_usd),
+            SortKey::Duration => num(r.duration_s),
+            SortKey::Start => r.start_epoch_ms.map_or(f64::NEG_INFINITY, |ms| ms as f64),
+            SortKey::Job | SortKey::Status => rank.get(text(r)).copied().unwrap_or(0) as f64,
+        };
+        // `+ 0.0`: a negated zero is zero (the shared sort puts -0.0 before 0.0).
+        crate::sorting::Key::f(sign * v + 0.0)
+    }));
+    order.into_iter().map(|k| idx[k as usize]).collect()
+}
+
+/// Finding kinds with how many runs have each, most common first (then by name).
 pub fn finding_kinds(rows: &[FleetRow]) -> Vec<(String, usize)> {
     let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     for r in rows {
-        let mut seen: Vec<&str> = r.findings.iter().map(|f| f.kind.as_str()).collect();
-        seen.sort_unstable();
-        seen.dedup();
-        for k in seen {
-            *counts.entry(k).or_default() += 1;
+        for (i, f) in r.findings.iter().enumerate() {
+            // Each kind once per run.
+            if !r.findings[..i].iter().any(|g| g.kind == f.kind) {
+                *counts.entry(f.kind.as_str()).or_default() += 1;
+            }
         }
     }
     let mut v: Vec<(String, usize)> = counts
         .into_iter()
         .map(|(k, n)| (k.to_string(), n))
         .collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    // Stable: equal counts stay in name order.
+    crate::sorting::sort_by(&mut v, |k| crate::sorting::Key::f(-(k.1 as f64)));
     v
 }
 
 /// One run of a job's history: (start ms, duration s, cost USD, row index).
 pub type HistoryPoint = (i64, f64, f64, usize);
-
-/// The runs of the job `job` with a start, oldest first.
-pub fn history(rows: &[FleetRow], job: &str) -> Vec<HistoryPoint> {
-    let mut h: Vec<HistoryPoint> = rows
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| job_key(r) == job)
-        .filter_map(|(i, r)| {
-            Some((
-                r.start_epoch_ms?,
-                r.duration_s.unwrap_or(0.0),
-                r.cost_usd.unwrap_or(0.0),
-                i,
-            ))
-        })
-        .collect();
-    h.sort_by(|a, b| a.0.cmp(&b.0).then(a.3.cmp(&b.3)));
-    h
-}
 
 /// A sparkline's points in a `width` × `height` box (y down), from values in time order; a
 /// single value is a flat line across.
@@ -221,20 +227,6 @@ pub fn sparkline(values: &[f64], width: f64, height: f64) -> Vec<(f64, f64)> {
         .enumerate()
         .map(|(i, &v)| (i as f64 * step, y(v)))
         .collect()
-}
-
-/// The run of the same job just before row `i` (by start), to compare it with.
-pub fn previous_run(rows: &[FleetRow], i: usize) -> Option<usize> {
-    let row = rows.get(i)?;
-    let start = row.start_epoch_ms?;
-    let job = job_key(row);
-    rows.iter()
-        .enumerate()
-        .filter(|&(j, r)| j != i && job_key(r) == job && r.status != super::row::UNREADABLE)
-        .filter_map(|(j, r)| Some((r.start_epoch_ms?, j)))
-        .filter(|&(s, j)| s < start || (s == start && j < i))
-        .max()
-        .map(|(_, j)| j)
 }
 
 /// Percent-encodes a query value.
@@ -281,15 +273,13 @@ fn join(prefix: &str, path: &str) -> String {
     }
 }
 
-/// The page address comparing row `i` with the job's previous run (or showing it alone), its
-/// logs fetched from `prefix`; None when it has no files.
-pub fn compare_link(rows: &[FleetRow], i: usize, prefix: &str) -> Option<String> {
-    let after = log_url(prefix, rows.get(i)?)?;
-    let before = previous_run(rows, i).and_then(|j| log_url(prefix, &rows[j]));
-    Some(match before {
-        Some(b) => format!("?before={}&after={}", encode(&b), encode(&after)),
-        None => format!("?run={}", encode(&after)),
-    })
+/// The page address comparing the logs at `before` with those at `after`, or showing `after`
+/// alone (each a URL, or URLs joined by `|`: see [`log_url`]).
+pub fn address(before: Option<&str>, after: &str) -> String {
+    match before {
+        Some(b) => format!("?before={}&after={}", encode(b), encode(after)),
+        None => format!("?run={}", encode(after)),
+    }
 }
 
 #[cfg(test)]
@@ -311,37 +301,62 @@ mod tests {
     }
 
     #[test]
-    fn sorts_filters_and_finds_the_previous_run() {
-        let rows = vec![
+    fn sorts_filter_and_links() {
+        let mut rows = vec![
             row("a/1", "nightly", 10, 1.0),
             row("b/1", "hourly", 20, 5.0),
             row("a/2", "nightly", 30, 3.0),
+            row("c/1", "daily", 5, 3.0),
         ];
+        rows[3].wasted_usd = None;
+        rows[3].status = "failed".into();
+        let all = Filter::default();
+        assert_eq!(sorted(&rows, &all, SortKey::Wasted, true), vec![1, 2, 0, 3]);
         assert_eq!(
-            sorted(&rows, &Filter::default(), SortKey::Wasted, true),
-            vec![1, 2, 0]
+            sorted(&rows, &all, SortKey::Wasted, false),
+            vec![3, 0, 2, 1]
+        );
+        assert_eq!(sorted(&rows, &all, SortKey::Job, false), vec![3, 1, 0, 2]);
+        assert_eq!(sorted(&rows, &all, SortKey::Job, true), vec![0, 2, 1, 3]);
+        assert_eq!(
+            sorted(&rows, &all, SortKey::Status, false),
+            vec![3, 0, 1, 2]
         );
         let f = Filter {
             job: "NIGHT".into(),
             ..Filter::default()
         };
         assert_eq!(sorted(&rows, &f, SortKey::Start, false), vec![0, 2]);
-        assert_eq!(previous_run(&rows, 2), Some(0));
-        assert_eq!(previous_run(&rows, 0), None);
+        assert_eq!(sorted(&rows, &f, SortKey::Start, true), vec![2, 0]);
         assert_eq!(
-            compare_link(&rows, 2, "/logs/").as_deref(),
-            Some("?before=/logs/a/1&after=/logs/a/2")
+            address(Some("/logs/a/1"), "/logs/a 2"),
+            "?before=/logs/a/1&after=/logs/a%202"
         );
-        assert_eq!(
-            compare_link(&rows, 1, "/logs").as_deref(),
-            Some("?run=/logs/b/1")
-        );
-        assert_eq!(history(&rows, "nightly").len(), 2);
         let mut rolling = row("c", "weekly", 5, 0.0);
         rolling.files = vec!["c/events_1_x".into(), "c/events_2_x".into()];
         assert_eq!(
-            compare_link(&[rolling], 0, "/logs/").as_deref(),
-            Some("?run=/logs/c/events_1_x|/logs/c/events_2_x")
+            log_url("/logs", &rolling).as_deref(),
+            Some("/logs/c/events_1_x|/logs/c/events_2_x")
+        );
+    }
+
+    #[test]
+    fn finding_kinds_count_runs_most_common_first() {
+        let mut a = row("a", "j", 1, 0.0);
+        let f = |k: &str| super::super::row::FindingRef {
+            kind: k.into(),
+            severity: "warning".into(),
+        };
+        a.findings = vec![f("spill"), f("straggler"), f("spill")];
+        let mut b = row("b", "j", 2, 0.0);
+        b.findings = vec![f("straggler"), f("gc")];
+        assert_eq!(
+            finding_kinds(&[a, b]),
+            vec![
+                ("straggler".into(), 2),
+                ("gc".into(), 1),
+                ("spill".into(), 1)
+            ]
         );
     }
 

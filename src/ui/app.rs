@@ -267,6 +267,9 @@ pub fn App() -> impl IntoView {
                         "Runlens reads Spark event logs (plain, zstd, lz4, snappy, lzf, gzip; rolling folders), CloudWatch exports of Glue job metrics and Runlens run files, all in this page. "
                         "Drop a file on a column, or link runs with "<code>"?before=URL&after=URL"</code>"."
                     </p>
+                    <p>
+                        "Every run of every job: the "<a href="?fleet=">"fleet page"</a>" opens the rows of "<code>"python -m runlens.fleet"</code>" ("<code>"?fleet=URL"</code>")."
+                    </p>
                 </footer>
             })}
         </div>

@@ -6,6 +6,7 @@ pub mod chart;
 pub mod dom;
 pub mod draw;
 pub mod dropped;
+pub mod fleet;
 pub mod loader;
 pub mod state;
 pub mod summary;
@@ -24,7 +25,15 @@ pub fn mount() {
         web_sys::console::error_1(&message.as_str().into());
         show_panic(&message);
     }));
-    leptos::mount::mount_to_body(app::App);
+    // `?fleet=…` opens the fleet page instead of the dashboard. Chosen here, not inside `App`:
+    // a type-erased choice there would compile the dashboard's re-render code (≈ 40 KB gzip).
+    let query = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    match fleet::params(query.trim_start_matches('?')) {
+        Some(p) => fleet::start(p),
+        None => leptos::mount::mount_to_body(app::App),
+    }
 }
 
 /// Puts a panic's message at the top of the page (`role="alert"`), as text. What was shown

@@ -221,7 +221,6 @@ type Queue = Rc<RefCell<Option<Vec<(Object, Option<Array>)>>>>;
 /// id ([`release`] it when the run goes). None if no worker can start (the page then does the work
 /// itself).
 pub fn serve(run: &js_sys::Uint8Array, tasks: &js_sys::Uint8Array) -> Option<u32> {
-    let worker = web_sys::Worker::new(&worker_url()).ok()?;
     let job = Object::new();
     // Handed over, not copied: the page has read them into its own memory already, and a copy of
     // a million tasks' columns would hold the main thread for tens of ms.
@@ -235,9 +234,27 @@ pub fn serve(run: &js_sys::Uint8Array, tasks: &js_sys::Uint8Array) -> Option<u32
     } else {
         Array::of2(&a, &b)
     };
-    let queued: Queue = Rc::new(RefCell::new(Some(vec![(job, Some(transfer))])));
+    server_with(vec![(job, Some(transfer))])
+}
+
+/// Starts a worker that answers [`ask`] (the fleet page's: `worker::fleet`); its id ([`release`]
+/// it when done). None if no worker can start.
+pub fn server() -> Option<u32> {
+    server_with(Vec::new())
+}
+
+/// A serving worker that is sent `first` once it is ready, before any request.
+fn server_with(first: Vec<(Object, Option<Array>)>) -> Option<u32> {
+    let worker = web_sys::Worker::new(&worker_url()).ok()?;
+    let queued: Queue = Rc::new(RefCell::new(Some(first)));
     let pending: Rc<RefCell<HashMap<u32, Answer>>> = Rc::default();
-    let (w2, q2, p2) = (worker.clone(), queued.clone(), pending.clone());
+    let panic: Rc<RefCell<Option<String>>> = Rc::default();
+    let (w2, q2, p2, panic2) = (
+        worker.clone(),
+        queued.clone(),
+        pending.clone(),
+        panic.clone(),
+    );
     let on_message =
         Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
             let data = e.data();
@@ -250,7 +267,8 @@ pub fn serve(run: &js_sys::Uint8Array, tasks: &js_sys::Uint8Array) -> Option<u32
                         };
                     }
                 }
-                Some("serving") | Some("progress") | Some("panic") => {}
+                Some("panic") => *panic2.borrow_mut() = get(&data, "message").as_string(),
+                Some("serving") | Some("progress") => {}
                 _ => {
                     let id = get(&data, "id").as_f64().map(|v| v as u32);
                     let answer = id.and_then(|id| p2.borrow_mut().remove(&id));
@@ -275,8 +293,13 @@ pub fn serve(run: &js_sys::Uint8Array, tasks: &js_sys::Uint8Array) -> Option<u32
         // Every waiting request hears that the worker is gone; later ones are refused at once.
         let waiting: Vec<Answer> = p3.borrow_mut().drain().map(|(_, a)| a).collect();
         release(id);
+        // A panic says what happened just before the worker died; otherwise the browser's word.
+        let why = panic.borrow().clone().unwrap_or_else(|| match e.message() {
+            m if m.is_empty() => "it ran out of memory or could not start".into(),
+            m => m,
+        });
         for answer in waiting {
-            answer(Err("the run's worker stopped".into()));
+            answer(Err(format!("the worker stopped: {why}")));
         }
     });
     worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));

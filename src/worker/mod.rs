@@ -23,6 +23,8 @@
 //!   - `{op: "sweep", run, tasks, vary: [KEY=VALUES], deadline_s, price}`: calibrate on the
 //!     run and simulate every configuration, posting `{kind: "progress", sweep}` as they come
 //!     (JSON of `sim::sweep::Sweep` so far) and `{kind: "done", sweep}` at the end;
+//!   - `{op: "fleet-load", …}` and `{op: "fleet-view", …}`: the fleet page's table (see
+//!     `worker::fleet`);
 //!   - `{op: "whatif", start: "before" | "preset:NAME", run: Uint8Array (a run file, for
 //!     "before"), set: [[key, value]]}`: calibrate (or take the preset), simulate unchanged and
 //!     changed;
@@ -43,6 +45,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::ingest::{run_file, Ingestor};
+
+mod fleet;
 use crate::ErrorKind;
 
 /// Bytes pushed into the pipeline at a time.
@@ -292,6 +296,8 @@ async fn run(job: &JsValue) -> Result<(Object, Array), String> {
         "whatif" => return whatif(job),
         "tables" => return tables(job),
         "sweep" => return sweep(job),
+        "fleet-load" => return fleet::load(job).await,
+        "fleet-view" => return fleet::query(job),
         other => return Err(format!("unknown job {other:?}")),
     };
     let t = now_ms();
