@@ -102,11 +102,14 @@ pub struct Query {
     pub limit: usize,
 }
 
-/// A run's sparkline: its job's durations over time, this run marked.
+/// A run's sparkline: its job's durations and costs over time (each scaled to its own
+/// maximum), this run marked.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Spark {
-    /// SVG polyline points (`x,y x,y …`).
+    /// SVG polyline points of the durations (`x,y x,y …`).
     pub points: String,
+    /// SVG polyline points of the costs.
+    pub cost_points: String,
     /// This run's point.
     pub at: Option<(f64, f64)>,
     /// The runs as text, for hover and screen readers.
@@ -183,13 +186,18 @@ fn spark(history: &[HistoryPoint], this: usize) -> Option<Spark> {
     if history.is_empty() {
         return None;
     }
-    let values: Vec<f64> = history.iter().map(|h| h.1).collect();
-    let pts = table::sparkline(&values, SPARK_WIDTH_PX, SPARK_HEIGHT_PX);
-    let points = pts
-        .iter()
-        .map(|(x, y)| format!("{x:.1},{y:.1}"))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let line = |value: fn(&HistoryPoint) -> f64| {
+        let values: Vec<f64> = history.iter().map(value).collect();
+        table::sparkline(&values, SPARK_WIDTH_PX, SPARK_HEIGHT_PX)
+    };
+    let svg = |pts: &[(f64, f64)]| {
+        pts.iter()
+            .map(|(x, y)| format!("{x:.1},{y:.1}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let pts = line(|h| h.1);
+    let (points, cost_points) = (svg(&pts), svg(&line(|h| h.2)));
     let at = history.iter().position(|h| h.3 == this).and_then(|i| {
         // One run is a flat line across: its point at the right end.
         pts.get(if history.len() == 1 { 1 } else { i }).copied()
@@ -203,11 +211,22 @@ fn spark(history: &[HistoryPoint], this: usize) -> Option<Spark> {
         .collect::<Vec<_>>()
         .join(", ");
     let title = if skip > 0 {
-        format!("{} runs, the last {TITLE_RUNS}: {listed}", history.len())
+        format!(
+            "{} runs (line: duration, dashes: cost), the last {TITLE_RUNS}: {listed}",
+            history.len()
+        )
     } else {
-        format!("{} runs: {listed}", history.len())
+        format!(
+            "{} runs (line: duration, dashes: cost): {listed}",
+            history.len()
+        )
     };
-    Some(Spark { points, at, title })
+    Some(Spark {
+        points,
+        cost_points,
+        at,
+        title,
+    })
 }
 
 fn view_row(ix: &Indexed, i: usize, logs: &str) -> Option<ViewRow> {
@@ -412,7 +431,12 @@ mod tests {
             .starts_with("3 of 3 runs (2 jobs) shown: $9.00 wasted"));
         let spark = v.rows[1].spark.as_ref().expect("a sparkline");
         assert_eq!(spark.at, Some((SPARK_WIDTH_PX, 1.0)));
-        assert!(spark.title.starts_with("2 runs: "));
+        assert!(spark
+            .title
+            .starts_with("2 runs (line: duration, dashes: cost): "));
+        // Duration 10 s then 30 s, cost $2 then $6: both lines rise to the top of the box.
+        assert_eq!(spark.points, "0.0,11.7 72.0,1.0");
+        assert_eq!(spark.cost_points, "0.0,11.7 72.0,1.0");
         let no_logs = view(
             &ix,
             &Query {

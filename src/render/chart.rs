@@ -67,6 +67,19 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
 }
 
+/// A line's points as drawn, clipped at its axis's top (`tops`: primary, secondary): a line
+/// over the top (its label gives its peak) is drawn along it.
+fn clipped_points(line: &Line, frame: &Frame, columns: usize, tops: (f64, f64)) -> Vec<(f64, f64)> {
+    let top = match line.axis {
+        Axis::Primary => tops.0,
+        Axis::Secondary => tops.1,
+    };
+    drawn_points(line, frame, columns)
+        .into_iter()
+        .map(|(t, v)| (t, v.min(top)))
+        .collect()
+}
+
 /// Points of a line as drawn: steps expanded, decimated to the pixel columns.
 fn drawn_points(line: &Line, frame: &Frame, columns: usize) -> Vec<(f64, f64)> {
     let pts = min_max(&line.points, frame.x0, frame.x1, columns);
@@ -356,15 +369,7 @@ pub fn draw_profile<DB: DrawingBackend>(
     });
     for (i, line) in order {
         let (colour, width, level) = line_style(line, i, emphasis, theme, dpr);
-        let top = match line.axis {
-            Axis::Primary => y_max,
-            Axis::Secondary => y2_max,
-        };
-        // A line clipped at the axis top (its label gives its peak) is drawn along the top.
-        let pts: Vec<(f64, f64)> = drawn_points(line, frame, columns)
-            .into_iter()
-            .map(|(t, v)| (t, v.min(top)))
-            .collect();
+        let pts = clipped_points(line, frame, columns, (y_max, y2_max));
         if pts.is_empty() {
             continue;
         }
@@ -393,14 +398,7 @@ pub fn draw_profile<DB: DrawingBackend>(
         for (own, line) in lines.iter().filter(|l| l.executor.is_none()).enumerate() {
             let i = keys.iter().position(|k| *k == line.key).unwrap_or(own);
             let colour = theme.series[i % theme.series.len()];
-            let top = match line.axis {
-                Axis::Primary => y_max,
-                Axis::Secondary => y2_max,
-            };
-            let pts: Vec<(f64, f64)> = drawn_points(line, frame, columns)
-                .into_iter()
-                .map(|(t, v)| (t, v.min(top)))
-                .collect();
+            let pts = clipped_points(line, frame, columns, (y_max, y2_max));
             if pts.len() < 2 {
                 continue;
             }

@@ -161,17 +161,11 @@ fn sparkline(dom: &Dom, td: &web_sys::Element, spark: &JsValue) -> Option<()> {
         ],
     )?;
     dom.svg(&svg, "title", &[])?.set_text_content(Some(&title));
-    let points = text_of(spark, "points");
-    dom.svg(
-        &svg,
-        "polyline",
-        &[
-            ("points", &points),
-            ("fill", "none"),
-            ("stroke", "currentColor"),
-            ("stroke-width", "1.2"),
-        ],
-    )?;
+    // Cost dashed under the duration's line (each scaled to its own maximum).
+    for (key, class) in [("cost_points", "spark-cost"), ("points", "spark-duration")] {
+        let points = text_of(spark, key);
+        dom.svg(&svg, "polyline", &[("points", &points), ("class", class)])?;
+    }
     if let (Some(x), Some(y)) = (get(spark, "x").as_f64(), get(spark, "y").as_f64()) {
         let (x, y) = (format!("{x:.1}"), format!("{y:.1}"));
         dom.svg(
@@ -287,7 +281,7 @@ const COLUMNS: [(&str, Option<SortKey>); 10] = [
     ("Status", Some(SortKey::Status)),
     ("Straggler", None),
     ("Findings", None),
-    ("Job's duration", None),
+    ("Job's duration, cost", None),
     ("Open", None),
 ];
 

@@ -6,7 +6,7 @@
 //! - `{op: "fleet-view", sort, desc, job, finding, logs, limit}` → `{kind: "fleet-view",
 //!   matched, headline, warnings, choices: [[value, label]], rows: [ROW]}`, ROW being an object
 //!   of `fleet::view::ViewRow`'s fields (absent ones null; `findings: [[kind, severity]]`,
-//!   `spark: {points, x, y, title} | null`).
+//!   `spark: {points, cost_points, x, y, title} | null`).
 
 use js_sys::{Array, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -104,6 +104,7 @@ fn row_message(r: &view::ViewRow) -> Object {
         });
         obj(&[
             ("points", s.points.as_str().into()),
+            ("cost_points", s.cost_points.as_str().into()),
             ("x", x),
             ("y", y),
             ("title", s.title.as_str().into()),

@@ -389,7 +389,8 @@ fn sweep(job: &JsValue) -> Result<(Object, Array), String> {
     let axes = Array::from(&get(job, "vary"))
         .iter()
         .filter_map(|v| v.as_string())
-        .map(|v| sweep::parse_axis(&v).map_err(|e| e.replace("--set", "--vary")))
+        // The page names its own fields, not the CLI's flags.
+        .map(|v| sweep::parse_axis(&v).map_err(|e| e.replace("--vary ", "").replace("--set ", "")))
         .collect::<Result<Vec<_>, _>>()?;
     if axes.is_empty() {
         return Err("give at least one setting to vary".into());

@@ -335,7 +335,7 @@ test('a what-if sweep on LARGE: the main thread while the simulator works', { ti
 // page, no main-thread task over 50 ms). Measured, not asserted.
 test('a sweep of 200 configurations of LARGE in the page', { timeout: 240_000 }, async (t) => {
   if (!existsSync(large)) return t.skip('no shared data');
-  const { context, page } = await openPage(browser);
+  const { context, page } = await openPage(browser, { viewport: { width: 1440, height: 1000 } });
   try {
     await page.goto(`${server.url}?before=../data/spark-local/app-20261121234021-0000.zstd`);
     await waitUntilReady(page, 120_000);
@@ -353,6 +353,8 @@ test('a sweep of 200 configurations of LARGE in the page', { timeout: 240_000 },
       long_tasks_ms: globalThis.__sweepLong.map(Math.round),
     }));
     results.sweep_200_large_in_page = m;
+    // Looked at, not asserted: the panel with LARGE's 200 points.
+    await page.locator('[data-sweep]').screenshot({ path: resolve(artifacts, 'sweep-large-1440.png') });
   } finally {
     await context.close();
   }

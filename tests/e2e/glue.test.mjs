@@ -220,3 +220,41 @@ test('find a better configuration: the sweep fills in, marks the frontier and op
     }
   }
 });
+
+test('find a better configuration: bad axis text is refused, saying what is wrong, and a good sweep still runs', { timeout: 180_000, skip: !existsSync(data) && 'no shared data' }, async () => {
+  const { context, page, problems } = await open('?before=../data/spark-local/app-20261121232835-0000', { viewport: { width: 1440, height: 1000 } });
+  try {
+    await page.waitForSelector('[data-sweep] input.sweep-axis');
+    const axes = page.locator('[data-sweep] input.sweep-axis');
+    const status = () => page.textContent('.sweep-status');
+    for (const [text, why] of [
+      ['spark.sql.shuffle.partitions=', /spark\.sql\.shuffle\.partitions: no values/],
+      ['no.such.key=1,2', /unknown key "no\.such\.key"; known keys: spark\.sql\.shuffle\.partitions/],
+      ['spark.executor.instances=10..1', /a range needs FROM ≤ TO/],
+      ['spark.executor.instances=abc', /"abc" is not a whole number/],
+      ['spark.executor.instances=1..1000', /1000 configurations: the page sweeps at most 400/],
+    ]) {
+      await axes.nth(0).fill(text);
+      await axes.nth(1).fill('');
+      await page.click('[data-sweep] button.sweep-run');
+      await page.waitForFunction(
+        (re) => new RegExp(re).test(document.querySelector('.sweep-status')?.textContent ?? ''),
+        why.source,
+        { timeout: 60_000 },
+      );
+      const said = await status();
+      assert.match(said, /^The sweep: /, said);
+      const drawn = await page.evaluate(() => document.querySelector('canvas.sweep-chart')?.dataset.points ?? '');
+      assert.equal(drawn.trim(), '', `no points drawn for ${text}`);
+      assert.doesNotMatch(said, /--vary|--set/, 'the page speaks of its own fields, not CLI flags');
+    }
+    await page.locator('[data-sweep]').screenshot({ path: resolve(artifacts, 'sweep-bad-axis-1440.png') });
+    // The panel is not stuck: a good sweep runs after the bad ones.
+    await axes.nth(0).fill('spark.sql.shuffle.partitions=4,64');
+    await page.click('[data-sweep] button.sweep-run');
+    await page.waitForFunction(() => /2 configurations\./.test(document.querySelector('.sweep-status')?.textContent ?? ''), null, { timeout: 120_000 });
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
