@@ -138,3 +138,44 @@ fn calibration_needs_tasks() {
     let run = Run::new(runlens::model::SourceFormat::Cloudwatch);
     assert!(calibrate(&run).unwrap_err().contains("no task data"));
 }
+
+/// AQE coalescing hundreds of tiny shuffle partitions, on real pairs made for it
+/// (tests/fixtures/aqe/README.md): the time those tasks spent per task (not per byte) is saved
+/// when fewer, larger tasks replace them. Before tiny stages split their work, the chain pair was
+/// predicted 1.14× faster against 1.80× measured.
+#[test]
+fn aqe_coalescing_tiny_partitions_predicts_the_measured_speed_up() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/aqe");
+    for (off, on) in [
+        ("chain-aqe-off.zstd", "chain-aqe-on.zstd"),
+        ("one-aqe-off.zstd", "one-aqe-on.zstd"),
+    ] {
+        let (before, after) = (load(&dir, off), load(&dir, on));
+        let w = sim::whatif(&before, &["spark.sql.adaptive.enabled=true"]).unwrap();
+        let (b, p) = (w.baseline.meta.duration_s, w.predicted.meta.duration_s);
+        let (mb, ma) = (before.meta.duration_s, after.meta.duration_s);
+        eprintln!(
+            "{off}: baseline {b:.1} s ({:+.1}%), predicted {p:.1} s, measured {ma:.1} s ({:+.1}%); speed-up predicted {:.2}×, measured {:.2}×",
+            100.0 * err(b, mb),
+            100.0 * err(p, ma),
+            b / p,
+            mb / ma
+        );
+        assert!(
+            err(b, mb).abs() <= 0.05,
+            "{off}: the baseline reproduces the run"
+        );
+        assert!(
+            err(p, ma).abs() <= 0.10,
+            "{off}: within 10 % of the measured AQE run"
+        );
+        assert!(
+            (b / p) >= 0.85 * (mb / ma),
+            "{off}: the speed-up is not under-counted"
+        );
+        // The coalesced stages run a few tasks each (the sort's range partitions are planned
+        // from sampled keys and replayed).
+        let (tp, tb) = (w.predicted.tasks.len(), before.tasks.len());
+        assert!(tp * 4 < tb, "{off}: {tp} tasks predicted of {tb}");
+    }
+}

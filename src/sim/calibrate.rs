@@ -502,6 +502,7 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
         })
         .collect();
     let launch_delay_s = median(&mut delays).unwrap_or(0.05);
+    let per_byte_s = per_byte_of_large_tasks(&ended, &occ, &first, task_fixed_s, warmup_s);
     s.rates = Rates {
         task_overhead_s: task_fixed_s,
         stage_warmup_s: warmup_s,
@@ -673,6 +674,7 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
                 &CalCtx {
                     env: &env,
                     task_fixed_s,
+                    per_byte_s,
                     warmup_s,
                     launch_delay_s: stage_delay
                         .get(&(st.id, st.attempt))
@@ -805,6 +807,8 @@ pub fn calibrate(run: &Run) -> Result<Calibration, String> {
 struct CalCtx<'a> {
     env: &'a Env<'a>,
     task_fixed_s: f64,
+    /// Work per byte of the run's tasks that are not tiny (see [`split_work`]).
+    per_byte_s: f64,
     warmup_s: f64,
     launch_delay_s: f64,
     listed: Option<u64>,
@@ -815,6 +819,63 @@ struct CalCtx<'a> {
     seen: &'a std::collections::HashSet<u64>,
     unsuccessful: &'a [usize],
     others: &'a [Task],
+}
+
+/// Work per byte when the run gives none to fit: the default rates' shuffle read
+/// (deserializing, then aggregating), s/B.
+fn default_per_byte_s() -> f64 {
+    let r = Rates::default();
+    1.0 / r.shuffle_deserialize_bytes_per_s + 1.0 / r.aggregate_bytes_per_s
+}
+
+/// Work per byte over the run's tasks that read more than [`SMALL_TASK_BYTES`] (slot time less
+/// fixed time and warm-up, over their bytes); the default rates' when fewer than 3 do.
+fn per_byte_of_large_tasks(
+    ended: &[Task],
+    occ: &[f64],
+    first: &[bool],
+    fixed_s: f64,
+    warmup_s: f64,
+) -> f64 {
+    let (mut work_s, mut bytes, mut n) = (0.0f64, 0u64, 0usize);
+    for (i, t) in ended.iter().enumerate() {
+        let d = data_bytes(t);
+        if d <= SMALL_TASK_BYTES {
+            continue;
+        }
+        let fixed = fixed_s + if first[i] { warmup_s } else { 0.0 };
+        work_s += (occ[i] - fixed).max(0.0);
+        bytes = bytes.saturating_add(d);
+        n += 1;
+    }
+    if n < 3 || bytes == 0 {
+        return default_per_byte_s();
+    }
+    work_s / bytes as f64
+}
+
+/// Splits a stage's measured work into (per byte s/B, per task s). A stage of tiny tasks (the
+/// median reads at most [`SMALL_TASK_BYTES`]: hundreds of small shuffle partitions) spends its
+/// time per task — scheduling, the task's deserialization, opening every map output, the
+/// operators' set-up — not per byte: its work is the run's per-byte rate on its bytes (never
+/// more than all of it) and the rest per task, so that fewer, larger tasks save it (AQE
+/// coalescing, fewer shuffle partitions). Other stages put all their work on their bytes.
+fn split_work(measured: &[MeasuredTask], per_byte_s: f64) -> (f64, f64) {
+    let n = measured.len().max(1) as f64;
+    let total_s: f64 = measured.iter().map(|m| m.work_s).sum();
+    let bytes = |m: &MeasuredTask| m.input_bytes.saturating_add(m.shuffle_read_bytes);
+    let data: u64 = measured.iter().map(bytes).fold(0u64, u64::saturating_add);
+    if data == 0 {
+        return (0.0, total_s / n);
+    }
+    let all_on_bytes = (total_s / data as f64).max(0.0);
+    let mut sizes: Vec<f64> = measured.iter().map(|m| bytes(m) as f64).collect();
+    let tiny = median(&mut sizes).is_some_and(|m| m <= SMALL_TASK_BYTES as f64);
+    if !tiny {
+        return (all_on_bytes, 0.0);
+    }
+    let b = per_byte_s.clamp(0.0, all_on_bytes);
+    (b, ((total_s - b * data as f64) / n).max(0.0))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1089,12 +1150,7 @@ fn calibrate_stage(
             })
         })
         .collect();
-    let total_work: f64 = measured.iter().map(|m| m.work_s).sum();
-    let (s_per_byte, task_extra_s) = if data > 0 {
-        ((total_work / data as f64).max(0.0), 0.0)
-    } else {
-        (0.0, total_work / n.max(1) as f64)
-    };
+    let (s_per_byte, task_extra_s) = split_work(&measured, c.per_byte_s);
     StageSpec {
         id: st.id,
         name: st.name.clone(),

@@ -47,17 +47,26 @@ pub fn notes(
         .map(|(id, _)| *id)
         .filter(|id| !plan.iter().any(|(x, _)| x == id))
         .collect();
-    let fitted: HashMap<u64, f64> = changed
+    let fitted: HashMap<u64, (f64, f64)> = changed
         .stages()
-        .filter_map(|st| Some((st.id, st.fitted.as_ref()?.s_per_byte)))
+        .filter_map(|st| {
+            let f = st.fitted.as_ref()?;
+            Some((st.id, (f.s_per_byte, f.task_extra_s)))
+        })
         .collect();
     let leans: Vec<String> = touched
         .iter()
         .filter_map(|id| {
-            let spb = *fitted.get(id)?;
+            let (spb, extra_s) = *fitted.get(id)?;
+            // A stage of tiny tasks leans on its per-task time as much as on its rate.
+            let per_task = if extra_s > 0.0 {
+                format!(" and {:.0} ms per task", extra_s * 1000.0)
+            } else {
+                String::new()
+            };
             (spb > 0.0).then(|| {
                 format!(
-                    "stage {id}: {}/s per core",
+                    "stage {id}: {}/s per core{per_task}",
                     crate::model::units::format_bytes(1.0 / spb)
                 )
             })
