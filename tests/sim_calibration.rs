@@ -179,3 +179,35 @@ fn aqe_coalescing_tiny_partitions_predicts_the_measured_speed_up() {
         assert!(tp * 4 < tb, "{off}: {tp} tasks predicted of {tb}");
     }
 }
+
+/// A second executor for a job whose executors' work does not decide the wall time (real runs,
+/// tests/fixtures/executors/README.md): the prediction saves next to nothing, as measured.
+#[test]
+fn a_second_executor_for_a_driver_bound_job_saves_next_to_nothing() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/executors");
+    let before = load(&dir, "driver-bound-1-executor.zstd");
+    let after = load(&dir, "driver-bound-2-executors.zstd");
+    let w = sim::whatif(&before, &["spark.executor.instances=2"]).unwrap();
+    let (b, p) = (w.baseline.meta.duration_s, w.predicted.meta.duration_s);
+    eprintln!(
+        "driver-bound: baseline {b:.1} s, predicted with 2 executors {p:.1} s, measured {:.1} s then {:.1} s",
+        before.meta.duration_s, after.meta.duration_s
+    );
+    assert!(err(b, before.meta.duration_s).abs() <= 0.05);
+    assert!(
+        after.meta.duration_s >= 0.95 * before.meta.duration_s,
+        "the real second executor did not help"
+    );
+    assert!(
+        p >= 0.95 * b,
+        "predicted {p:.1} s against {b:.1} s: a saving the run cannot have"
+    );
+    let executors = |r: &Run| {
+        r.tasks
+            .iter()
+            .map(|t| t.executor_id.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    assert_eq!(executors(&w.predicted), 2, "the prediction runs on both");
+}

@@ -223,13 +223,20 @@ fn summarize(inputs: &[PathBuf], json: bool, price: f64) -> i32 {
     i32::from(failed)
 }
 
-fn convert(input: &std::path::Path, output: &std::path::Path, label: Option<String>) -> i32 {
-    let mut loaded = match load_path(input) {
-        Ok(l) => l,
+/// Reads the one run a command works on, or prints why it cannot (the command then exits 1).
+pub(crate) fn load_one(input: &std::path::Path) -> Option<crate::ingest::Loaded> {
+    match load_path(input) {
+        Ok(l) => Some(l),
         Err(e) => {
             eprintln!("runlens: {e}");
-            return 1;
+            None
         }
+    }
+}
+
+fn convert(input: &std::path::Path, output: &std::path::Path, label: Option<String>) -> i32 {
+    let Some(mut loaded) = load_one(input) else {
+        return 1;
     };
     if label.is_some() {
         loaded.run.meta.label = label;

@@ -3,8 +3,9 @@
 use std::io::Write;
 use std::path::Path;
 
+use super::load_one;
 use crate::analysis;
-use crate::ingest::{fs::load_path, run_file};
+use crate::ingest::run_file;
 use crate::model::glue::DEFAULT_PRICE_PER_DPU_HOUR;
 use crate::model::units::format_duration;
 use crate::model::{Run, SourceFormat};
@@ -141,12 +142,8 @@ pub fn whatif_cmd(input: &Path, sets: &[String], output: Option<&Path>, json: bo
         }
     };
     let source = input.display().to_string();
-    let loaded = match load_path(input) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("runlens: {e}");
-            return 1;
-        }
+    let Some(loaded) = load_one(input) else {
+        return 1;
     };
     let w = match sim::whatif(&loaded.run, sets) {
         Ok(w) => w,

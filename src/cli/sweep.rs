@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::ingest::fs::load_path;
+use super::load_one;
 use crate::model::units::{format_duration, parse_time_s};
 use crate::sim::sweep::{self, Sweep};
 
@@ -47,12 +47,8 @@ pub fn sweep_cmd(
         return 2;
     }
     let source = input.display().to_string();
-    let loaded = match load_path(input) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("runlens: {e}");
-            return 1;
-        }
+    let Some(loaded) = load_one(input) else {
+        return 1;
     };
     let s = match sweep::sweep(&loaded.run, &axes, deadline_s, price) {
         Ok(s) => s,
