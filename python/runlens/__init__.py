@@ -16,7 +16,7 @@ import os
 from . import _core
 from ._core import RunlensError
 
-__all__ = ["summarize", "summarize_all", "profiles", "RunlensError", "DEFAULT_PRICE_PER_DPU_HOUR"]
+__all__ = ["summarize", "summarize_all", "analyse", "profiles", "RunlensError", "DEFAULT_PRICE_PER_DPU_HOUR"]
 __version__ = _core.__version__
 
 #: AWS Glue's price of a DPU-hour in US dollars (the CLI's default).
@@ -80,8 +80,9 @@ def summarize(source, name=None, *, price_per_dpu_hour=DEFAULT_PRICE_PER_DPU_HOU
     return runs[0]
 
 
-def profiles(source, name=None, *, period_s=None):
-    """The four views' series (ETL data movement, shuffle, job execution, memory) of one run."""
+def analyse(source, name=None, *, period_s=None):
+    """The four views' series (ETL data movement, shuffle, job execution, memory) of one run,
+    binned every ``period_s`` seconds (default: the page's period for the run's length)."""
     files = _as_files(source, name)
     period = float(period_s or 0.0)
     if files is None:
@@ -90,3 +91,7 @@ def profiles(source, name=None, *, period_s=None):
     else:
         text = _core.profiles(files[0], files[1], period)
     return json.loads(text)
+
+
+#: ``analyse`` under the name of what it returns.
+profiles = analyse

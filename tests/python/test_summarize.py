@@ -100,7 +100,8 @@ def test_a_missing_path_is_an_error_naming_it(tmp_path):
 
 def test_profiles_are_the_four_views():
     p = _one("spark-local/app-20261121232506-0000")
-    profiles = runlens.profiles(p)
+    profiles = runlens.analyse(p)
+    assert runlens.profiles is runlens.analyse
     assert [v["view"] for v in profiles][:4] == ["Etl", "Shuffle", "Execution", "Memory"]
     assert all(v["lines"] for v in profiles[:4])
     # Event logs carry no CPU load (Glue's CloudWatch metrics do): that view is empty.
