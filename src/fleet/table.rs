@@ -283,10 +283,12 @@ pub fn address(before: Option<&str>, after: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn row(source: &str, job: &str, start: i64, wasted: f64) -> FleetRow {
+    /// A succeeded run of `job` starting at `start` ms (its duration `start` s), wasting
+    /// `wasted` of twice that cost.
+    pub(crate) fn row(source: &str, job: &str, start: i64, wasted: f64) -> FleetRow {
         FleetRow {
             source: source.into(),
             files: vec![source.into()],

@@ -345,20 +345,7 @@ pub fn view(ix: &Indexed, query: &Query) -> View {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn row(source: &str, job: &str, start: i64, wasted: f64) -> FleetRow {
-        FleetRow {
-            source: source.into(),
-            files: vec![source.into()],
-            job_name: Some(job.into()),
-            start_epoch_ms: Some(start),
-            status: "succeeded".into(),
-            wasted_usd: Some(wasted),
-            cost_usd: Some(wasted * 2.0),
-            duration_s: Some(start as f64),
-            ..FleetRow::default()
-        }
-    }
+    use crate::fleet::table::tests::row;
 
     fn fleet(rows: Vec<FleetRow>) -> Indexed {
         Indexed::new(Fleet {
