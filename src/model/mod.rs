@@ -19,4 +19,4 @@ pub use run::{MemorySource, Run, RunMeta, RunStatus, SourceFormat, RUN_FORMAT};
 pub use series::{Series, SeriesKind, SeriesSource, Unit};
 pub use stage::{Job, JobResult, SqlExecution, Stage, StageRdd, StageStatus};
 pub use task::{Task, TaskStatus};
-pub use tasks::{permute_rows, retain_rows, TaskRef, Tasks};
+pub use tasks::{permute_rows, retain_rows, TaskRef, Tasks, TasksReader};

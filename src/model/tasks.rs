@@ -444,65 +444,9 @@ impl Tasks {
 
     /// Reads what [`Tasks::to_bytes`] wrote; an error if the bytes are not that.
     pub fn from_bytes(bytes: &[u8]) -> Result<Tasks, String> {
-        let mut r = bin::Reader { bytes };
-        if r.take(BIN_MAGIC.len())? != BIN_MAGIC {
-            return Err("not task columns".into());
-        }
-        let len = r.len()?;
-        let mut strs = [StrColumn::default(), StrColumn::default()];
-        for col in &mut strs {
-            let n = r.len()?;
-            for _ in 0..n {
-                let k = r.len()?;
-                let s = std::str::from_utf8(r.take(k)?).map_err(|_| "task columns: bad name")?;
-                col.code(Some(&Arc::from(s)));
-            }
-        }
-        let [mut executor, mut reason] = strs;
-        let n = r.len()?;
-        let flags = r.take(n)?.to_vec();
-        let u = |r: &mut bin::Reader| UintColumn::decode(r);
-        let f = |r: &mut bin::Reader| SecondsColumn::decode(r);
-        // The order of `numeric_columns!`.
-        let mut t = Tasks {
-            len,
-            flags,
-            id: u(&mut r)?,
-            stage_id: u(&mut r)?,
-            stage_attempt: u(&mut r)?,
-            index: u(&mut r)?,
-            attempt: u(&mut r)?,
-            ..Tasks::default()
-        };
-        executor.rows = u(&mut r)?;
-        reason.rows = u(&mut r)?;
-        t.executor = executor;
-        t.reason = reason;
-        t.launch_s = f(&mut r)?;
-        t.finish_s = f(&mut r)?;
-        t.input_bytes = u(&mut r)?;
-        t.input_records = u(&mut r)?;
-        t.output_bytes = u(&mut r)?;
-        t.output_records = u(&mut r)?;
-        t.shuffle_read_local_bytes = u(&mut r)?;
-        t.shuffle_read_remote_bytes = u(&mut r)?;
-        t.shuffle_read_records = u(&mut r)?;
-        t.shuffle_fetch_wait_s = f(&mut r)?;
-        t.shuffle_write_bytes = u(&mut r)?;
-        t.shuffle_write_records = u(&mut r)?;
-        t.shuffle_write_time_s = f(&mut r)?;
-        t.memory_spill_bytes = u(&mut r)?;
-        t.disk_spill_bytes = u(&mut r)?;
-        t.peak_execution_memory_bytes = u(&mut r)?;
-        t.run_time_s = f(&mut r)?;
-        t.cpu_time_s = f(&mut r)?;
-        t.gc_time_s = f(&mut r)?;
-        t.deserialize_time_s = f(&mut r)?;
-        t.result_size_bytes = u(&mut r)?;
-        if !r.bytes.is_empty() || t.flags.len() != len || !t.lengths_agree() {
-            return Err("task columns of different lengths".into());
-        }
-        Ok(t)
+        let mut r = TasksReader::new(bytes)?;
+        while !r.step()? {}
+        r.finish()
     }
 
     fn lengths_agree(&self) -> bool {
@@ -867,6 +811,117 @@ impl schemars::JsonSchema for Tasks {
 
     fn inline_schema() -> bool {
         true
+    }
+}
+
+/// Reads what [`Tasks::to_bytes`] wrote one column at a time, so that the page can let the
+/// browser paint between columns (a million tasks' columns take > 100 ms to read at once).
+pub struct TasksReader<'a> {
+    r: bin::Reader<'a>,
+    t: Tasks,
+    executor: StrColumn,
+    reason: StrColumn,
+    /// The next numeric column, in the order of `numeric_columns!`.
+    next: u8,
+}
+
+/// Numeric columns [`Tasks::to_bytes`] writes.
+const NUMERIC_COLUMNS: u8 = 28;
+
+impl<'a> TasksReader<'a> {
+    /// Reads the head (length, names, flags); the columns follow with [`TasksReader::step`].
+    pub fn new(bytes: &'a [u8]) -> Result<TasksReader<'a>, String> {
+        let mut r = bin::Reader { bytes };
+        if r.take(BIN_MAGIC.len())? != BIN_MAGIC {
+            return Err("not task columns".into());
+        }
+        let len = r.len()?;
+        let mut strs = [StrColumn::default(), StrColumn::default()];
+        for col in &mut strs {
+            let n = r.len()?;
+            for _ in 0..n {
+                let k = r.len()?;
+                let s = std::str::from_utf8(r.take(k)?).map_err(|_| "task columns: bad name")?;
+                col.code(Some(&Arc::from(s)));
+            }
+        }
+        let [executor, reason] = strs;
+        let n = r.len()?;
+        let flags = r.take(n)?.to_vec();
+        Ok(TasksReader {
+            r,
+            t: Tasks {
+                len,
+                flags,
+                ..Tasks::default()
+            },
+            executor,
+            reason,
+            next: 0,
+        })
+    }
+
+    /// Reads the next column; true once every column is read.
+    pub fn step(&mut self) -> Result<bool, String> {
+        let (r, t) = (&mut self.r, &mut self.t);
+        let u = |r: &mut bin::Reader| UintColumn::decode(r);
+        let f = |r: &mut bin::Reader| SecondsColumn::decode(r);
+        // The order of `numeric_columns!`.
+        match self.next {
+            0 => t.id = u(r)?,
+            1 => t.stage_id = u(r)?,
+            2 => t.stage_attempt = u(r)?,
+            3 => t.index = u(r)?,
+            4 => t.attempt = u(r)?,
+            5 => self.executor.rows = u(r)?,
+            6 => self.reason.rows = u(r)?,
+            7 => t.launch_s = f(r)?,
+            8 => t.finish_s = f(r)?,
+            9 => t.input_bytes = u(r)?,
+            10 => t.input_records = u(r)?,
+            11 => t.output_bytes = u(r)?,
+            12 => t.output_records = u(r)?,
+            13 => t.shuffle_read_local_bytes = u(r)?,
+            14 => t.shuffle_read_remote_bytes = u(r)?,
+            15 => t.shuffle_read_records = u(r)?,
+            16 => t.shuffle_fetch_wait_s = f(r)?,
+            17 => t.shuffle_write_bytes = u(r)?,
+            18 => t.shuffle_write_records = u(r)?,
+            19 => t.shuffle_write_time_s = f(r)?,
+            20 => t.memory_spill_bytes = u(r)?,
+            21 => t.disk_spill_bytes = u(r)?,
+            22 => t.peak_execution_memory_bytes = u(r)?,
+            23 => t.run_time_s = f(r)?,
+            24 => t.cpu_time_s = f(r)?,
+            25 => t.gc_time_s = f(r)?,
+            26 => t.deserialize_time_s = f(r)?,
+            27 => t.result_size_bytes = u(r)?,
+            _ => return Ok(true),
+        }
+        self.next += 1;
+        Ok(self.next >= NUMERIC_COLUMNS)
+    }
+
+    /// The columns read; an error if some are missing or their lengths differ.
+    pub fn finish(self) -> Result<Tasks, String> {
+        let TasksReader {
+            r,
+            mut t,
+            executor,
+            reason,
+            next,
+        } = self;
+        t.executor = executor;
+        t.reason = reason;
+        let len = t.len;
+        if next < NUMERIC_COLUMNS
+            || !r.bytes.is_empty()
+            || t.flags.len() != len
+            || !t.lengths_agree()
+        {
+            return Err("task columns of different lengths".into());
+        }
+        Ok(t)
     }
 }
 

@@ -144,18 +144,75 @@ fn views_of(v: &JsValue) -> WorkerViews {
 /// A run read by a worker, from its `done` message; with `serve`, a large run also gets a worker
 /// that keeps it to answer for it (`work::serve`: release it with the run).
 fn loaded_of(v: &JsValue, serve: bool) -> Result<(Loaded, Option<u32>), String> {
-    let entry = get(v, "entry").as_string();
-    let label = entry.clone().unwrap_or_else(|| "run".into());
+    let (label, bytes, tasks) = parts_of(v)?;
+    let run = run_file::from_parts(&label, &bytes.to_vec(), &tasks.to_vec())
+        .map_err(|e| e.to_string())?;
+    loaded_with(v, run, serve, &bytes, &tasks)
+}
+
+/// A run's label and its two parts (`run_file::to_parts`) in a worker's message.
+fn parts_of(v: &JsValue) -> Result<(String, Uint8Array, Uint8Array), String> {
+    let label = get(v, "entry").as_string().unwrap_or_else(|| "run".into());
     let bytes: Uint8Array = get(v, "run")
         .dyn_into()
         .map_err(|_| format!("{label}: the reader sent no run"))?;
     let tasks: Uint8Array = get(v, "tasks")
         .dyn_into()
         .map_err(|_| format!("{label}: the reader sent no tasks"))?;
-    let run = run_file::from_parts(&label, &bytes.to_vec(), &tasks.to_vec())
-        .map_err(|e| e.to_string())?;
+    Ok((label, bytes, tasks))
+}
+
+/// Bytes copied out of a worker's message per task of the main thread.
+const COPY_CHUNK_BYTES: u32 = 8 << 20;
+
+/// As [`loaded_of`], letting the browser paint while a large run's task columns are copied and
+/// read (a million tasks' columns in one go held the main thread for > 100 ms).
+async fn loaded_of_async(v: &JsValue, serve: bool) -> Result<(Loaded, Option<u32>), String> {
+    let (label, bytes, tasks) = parts_of(v)?;
+    let t = now_ms();
+    let mut run = run_file::from_slice_typed(&label, &bytes.to_vec()).map_err(|e| e.to_string())?;
+    // One task each (benchmarks: the longest main-thread tasks of a large load).
+    dom::measure_since("runlens:receive:run", t);
+    let n = tasks.length();
+    let mut columns = vec![0u8; n as usize];
+    let mut at = 0u32;
+    while at < n {
+        let end = at.saturating_add(COPY_CHUNK_BYTES).min(n);
+        tasks
+            .subarray(at, end)
+            .copy_to(&mut columns[at as usize..end as usize]);
+        at = end;
+        if at < n {
+            yield_now().await;
+        }
+    }
+    let bad = |e: String| format!("{label}: {e}");
+    let mut reader = crate::model::TasksReader::new(&columns).map_err(bad)?;
+    let mut since = now_ms();
+    while !reader.step().map_err(bad)? {
+        // Yield once a few ms have gone: small runs read in one task.
+        if now_ms() - since > 8.0 {
+            yield_now().await;
+            since = now_ms();
+        }
+    }
+    run.tasks = reader.finish().map_err(bad)?;
+    drop(columns);
+    loaded_with(v, run, serve, &bytes, &tasks)
+}
+
+/// The loaded input of a worker's message, its run read (and, for a large run with `serve`, a
+/// serving worker that takes the parts).
+fn loaded_with(
+    v: &JsValue,
+    run: crate::model::Run,
+    serve: bool,
+    bytes: &Uint8Array,
+    tasks: &Uint8Array,
+) -> Result<(Loaded, Option<u32>), String> {
+    let entry = get(v, "entry").as_string();
     let server = (serve && run.tasks.len() >= SERVE_FROM_TASKS)
-        .then(|| super::work::serve(&bytes, &tasks))
+        .then(|| super::work::serve(bytes, tasks))
         .flatten();
     let format = match get(v, "format").as_string().as_deref() {
         Some("cloudwatch") => SourceFormat::Cloudwatch,
@@ -232,12 +289,14 @@ async fn finish(
     let t = now_ms();
     let mut all = Vec::new();
     for v in Array::from(&runs).iter() {
-        let (loaded, server) = match loaded_of(&v, true) {
+        let (loaded, server) = match loaded_of_async(&v, true).await {
             Ok(l) => l,
             Err(e) => return deliver(dash, side, Slot::Failed(e)),
         };
         yield_now().await;
+        let t = now_ms();
         let made = made_of(&v);
+        dom::measure_since("runlens:receive:made", t);
         yield_now().await;
         all.push((loaded, made, server));
         yield_now().await;

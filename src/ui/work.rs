@@ -128,8 +128,12 @@ pub fn start(
                 }
                 Some("progress") => (on2.borrow_mut())(Ok(Reply::Progress(data))),
                 Some("done" | "whatif") => {
+                    let t = super::dom::now_ms();
                     fin2();
+                    super::dom::measure_since("runlens:receive:terminate", t);
+                    let t = super::dom::now_ms();
                     (on2.borrow_mut())(Ok(Reply::Done(data)));
+                    super::dom::measure_since("runlens:receive:handler", t);
                 }
                 Some("panic") => *p2.borrow_mut() = get(&data, "message").as_string(),
                 _ => {

@@ -99,7 +99,7 @@ test('a million tasks load in the page, with the four views and the timeline dra
   try {
     await page.addInitScript(() => {
       globalThis.__longTasks = [];
-      new PerformanceObserver((list) => list.getEntries().forEach((e) => globalThis.__longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });
+      new PerformanceObserver((list) => list.getEntries().forEach((e) => globalThis.__longTasks.push([e.startTime, e.duration]))).observe({ type: 'longtask', buffered: true });
     });
     await page.goto(`${server.url}?run=../scale/million.log.gz`);
     await waitUntilReady(page, 240_000);
@@ -116,7 +116,14 @@ test('a million tasks load in the page, with the four views and the timeline dra
     const m = await page.evaluate(() => ({
       load_ms: performance.getEntriesByName('runlens:load:before')[0]?.duration,
       phases: Object.fromEntries(performance.getEntriesByType('measure').filter((e) => e.name.startsWith('runlens:')).map((e) => [e.name, Math.round(e.duration)])),
-      long_tasks: globalThis.__longTasks.map(Math.round),
+      long_tasks: globalThis.__longTasks.map(([, d]) => Math.round(d)),
+      // Which part of the load each long task fell in: before the run's file was asked for (the
+      // page starting), while the worker read it, or after its answer came (receiving, drawing).
+      long_tasks_when: (() => {
+        const load = performance.getEntriesByName('runlens:load:before')[0];
+        const fin = performance.getEntriesByName('runlens:finish:before')[0];
+        return globalThis.__longTasks.map(([t, d]) => `${Math.round(d)} ms ${!load || t < load.startTime ? 'starting' : fin && t >= fin.startTime - 1 ? 'receiving/drawing' : 'while reading'} at ${Math.round(t)}`);
+      })(),
       js_heap_mb: performance.memory ? Math.round(performance.memory.usedJSHeapSize / 2 ** 20) : null,
     }));
     const gz = (await stat(join(dir, 'million.log.gz'))).size;
@@ -130,6 +137,7 @@ test('a million tasks load in the page, with the four views and the timeline dra
       mb_per_s: +(logBytes / 1e6 / (m.load_ms / 1e3)).toFixed(1),
       phases_ms: m.phases,
       long_tasks_ms: m.long_tasks,
+      long_tasks_when: m.long_tasks_when,
       js_heap_mb: m.js_heap_mb,
     };
     await mkdir(resolve(here, 'artifacts'), { recursive: true });
