@@ -960,6 +960,34 @@ fn observability_metrics_are_named_drawn_and_used() {
     assert!(!kinds.contains(&"glue-error-category"), "{kinds:?}");
     let skew = a.findings.iter().find(|f| f.kind == "glue-skew").unwrap();
     assert!(skew.title.contains("0.60"), "{}", skew.title);
+    // Glue's default skew factor, 5: a skewness of 0.60 is a longest task 8× its median.
+    assert!(skew.detail.contains("more than 8×"), "{}", skew.detail);
+    assert!(skew.detail.contains("Glue's default"), "{}", skew.detail);
+    assert!(exec.note.contains("within 5×"), "{}", exec.note);
+
+    // A run that sets the factor is scored with it (here 3: 0.60 is 4.8×, 1 is 6×).
+    let mut set = run.clone();
+    set.meta.config.insert(
+        runlens::model::glue::SKEWNESS_FACTOR_KEY.to_string(),
+        "3".to_string(),
+    );
+    let a = runlens::analysis::analyse(&set, 0.44);
+    let skew = a.findings.iter().find(|f| f.kind == "glue-skew").unwrap();
+    assert!(skew.detail.contains("more than 5×"), "{}", skew.detail);
+    assert!(skew.detail.contains("1 is 6×"), "{}", skew.detail);
+    assert!(skew.detail.contains("the run sets"), "{}", skew.detail);
+    let exec = profile(&set, View::Execution, 0.0);
+    assert!(
+        exec.note.contains("within 3× the median, 1 at 6×"),
+        "{}",
+        exec.note
+    );
+    // A nonsensical setting falls back on the default.
+    set.meta.config.insert(
+        runlens::model::glue::SKEWNESS_FACTOR_KEY.to_string(),
+        "-2".to_string(),
+    );
+    assert_eq!(runlens::model::glue::skewness_factor(&set.meta.config), 5.0);
 }
 
 #[test]

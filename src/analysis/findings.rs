@@ -457,20 +457,23 @@ const MEMORY_PRESSURE_PERCENT: f64 = 95.0;
 /// Findings from Glue's observability metrics (Glue 4.0+, `--enable-observability-metrics`):
 /// skew, worker utilisation, memory pressure and the error category of a failed run.
 fn glue_observability(run: &Run, out: &mut Vec<Finding>) {
-    // Skewness: AWS scores a stage 0 while its longest task is within the skew factor (5×) of
-    // the median and 1 at twice the factor; the job's is the largest, weighted by stage time.
+    // Skewness: AWS scores a stage 0 while its longest task is within the skew factor (5×, or the
+    // run's `skewnessFactor`) of the median and 1 at twice the factor; the job's is the largest, weighted by stage time.
     let skew = run
         .series(metrics::SKEWNESS_JOB)
         .or_else(|| run.series(metrics::SKEWNESS_STAGE))
         .and_then(|s| Some((s.metric.clone(), s.max()?)));
     if let Some((metric, peak)) = skew.filter(|(_, p)| *p > 0.0) {
+        let factor = glue::skewness_factor(&run.meta.config);
         out.push(Finding {
             kind: "glue-skew".into(),
             severity: if peak >= 1.0 { Severity::Warning } else { Severity::Info },
             title: format!("Glue measured task skew (skewness up to {peak:.2})"),
             detail: format!(
-                "{metric} peaks at {peak:.2}: a stage's longest task ran more than {:.0}× its median (0 is within 5×, 1 is 10×).",
-                5.0 * (1.0 + peak)
+                "{metric} peaks at {peak:.2}: a stage's longest task ran more than {:.0}× its median (0 is within {factor}×, 1 is {}×, the skew factor {}).",
+                factor * (1.0 + peak),
+                factor * 2.0,
+                if run.meta.config.contains_key(glue::SKEWNESS_FACTOR_KEY) { "the run sets" } else { "Glue's default" }
             ),
             advice: Some("Find the skewed stage in the stage table (largest max/median task time); enable adaptive execution's skew join (spark.sql.adaptive.skewJoin.enabled), salt the hot key, or repartition before the wide operation.".into()),
         });

@@ -684,11 +684,12 @@ fn execution(run: &Run, period_s: f64) -> Profile {
             secondary = Some(ValueUnit::Percent);
         }
         let note = if lines.is_empty() {
-            "The input has no executor metrics."
+            "The input has no executor metrics.".to_string()
         } else if secondary.is_some() || run.series(metrics::SKEWNESS_STAGE).is_some() {
-            "Measured by Glue: executors (ExecutorAllocationManager), skewness (0 while the longest task is within 5× the median, 1 at 10×) and worker utilization (observability metrics)."
+            let factor = crate::model::glue::skewness_factor(&run.meta.config);
+            format!("Measured by Glue: executors (ExecutorAllocationManager), skewness (0 while the longest task is within {factor}× the median, 1 at {}×) and worker utilization (observability metrics).", factor * 2.0)
         } else {
-            "Measured by Glue (ExecutorAllocationManager)."
+            "Measured by Glue (ExecutorAllocationManager).".to_string()
         };
         let mut p = Profile {
             view: View::Execution,
@@ -696,7 +697,7 @@ fn execution(run: &Run, period_s: f64) -> Profile {
             period_s,
             lines,
             spans: Vec::new(),
-            note: note.into(),
+            note,
             secondary,
             scale_max: None,
         };

@@ -97,3 +97,19 @@ pub fn worker_type(name: &str) -> Option<&'static WorkerType> {
     let want = norm(name);
     WORKER_TYPES.iter().find(|w| norm(w.name) == want)
 }
+
+/// The setting that sets Glue's skew factor (observability metrics).
+pub const SKEWNESS_FACTOR_KEY: &str =
+    "spark.metrics.conf.driver.source.glue.jobPerformance.skewnessFactor";
+/// Glue's skew factor when the run does not set it.
+pub const DEFAULT_SKEWNESS_FACTOR: f64 = 5.0;
+
+/// The skew factor Glue scored the run's skewness with: a stage scores 0 while its longest task
+/// is within this many times its median, 1 at twice as many (the run's setting, else 5).
+pub fn skewness_factor(config: &std::collections::BTreeMap<String, String>) -> f64 {
+    config
+        .get(SKEWNESS_FACTOR_KEY)
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|f| f.is_finite() && *f >= 1.0)
+        .unwrap_or(DEFAULT_SKEWNESS_FACTOR)
+}
